@@ -1,0 +1,1 @@
+"""juzhu (居住): residence registration and residence permit service platform."""
