@@ -23,6 +23,7 @@ from web.controllers.dev import DevController
 from web.controllers.public import PublicController
 from web.db import tortoise_config
 from web.errors import render_error
+from web.guards import requires_access
 from web.security import SecurityHeadersMiddleware
 from web.services.clock import Clock
 from web.settings import PROJECT_ROOT, Settings
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app = Litestar(
         route_handlers=route_handlers,
+        guards=[requires_access],
         lifespan=[database],
         stores=stores,
         middleware=[
@@ -97,8 +99,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             engine_callback=configure_templates,
         ),
         plugins=[HTMXPlugin()],
+        openapi_config=None,  # an HTML service: no public API schema to publish
         exception_handlers={Exception: render_error},
-        logging_config=LoggingConfig(log_exceptions="never")  # render_error logs what failed,
+        logging_config=LoggingConfig(log_exceptions="never"),  # render_error logs what failed
         debug=settings.debug,
     )
     app.state.settings = settings
