@@ -11,7 +11,6 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -26,6 +25,7 @@ from web.errors import render_error
 from web.guards import requires_access
 from web.security import SecurityHeadersMiddleware
 from web.services.clock import Clock
+from web.sessions import LazySessionConfig
 from web.settings import PROJECT_ROOT, Settings
 from web.stores import build_stores
 from web.templating import configure_environment
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     if settings.test_hooks_enabled:
         route_handlers.append(DevController)
 
-    sessions = ServerSideSessionConfig(
+    sessions = LazySessionConfig(
         store="sessions",
         key="juzhu_session",
         exclude=SESSIONLESS,

@@ -1,0 +1,1 @@
+"""Benchmarks: the service's speed goals, measured against a real server (`make bench`)."""

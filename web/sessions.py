@@ -1,0 +1,84 @@
+"""Server-side sessions: stored only once they hold something, with ids only the server issues."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.types import Empty, Message, ScopeSession
+from litestar.utils.dataclass import extract_dataclass_items
+
+# The id of the session this request may write: one the store knew, or a fresh one.
+_SCOPE_ID = "juzhu.session_id"
+# The id given up by rotate_session_id, deleted from the store with the response.
+_SCOPE_RETIRED = "juzhu.session_retired"
+
+
+class LazySessionBackend(ServerSideSessionBackend):
+    """Two changes to Litestar's server-side backend (STACK.md traps 5 and 6):
+
+    - An empty session is never written, and an emptied one is deleted: a public page read by a
+      bot costs no store entry.
+    - An id the client sent is kept only if the store knew it; otherwise the session gets a new
+      id, so a visitor cannot plant a session id (fixation). `rotate_session_id` issues a new id
+      at login and privilege changes.
+    """
+
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        session_id = connection.cookies.get(self.config.key)
+        if session_id:
+            store = self.config.get_store_from_app(connection.scope["app"])
+            data = await self.get(session_id, store=store)
+            if data is not None:
+                connection.scope[_SCOPE_ID] = session_id  # type: ignore[literal-required]
+                return self.deserialize_data(data)
+        return {}
+
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        scope = connection.scope
+        if not scope.get(_SCOPE_ID):
+            scope[_SCOPE_ID] = self.generate_session_id()  # type: ignore[literal-required]
+        return scope[_SCOPE_ID]  # type: ignore[literal-required]
+
+    async def store_in_message(
+        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
+    ) -> None:
+        store = self.config.get_store_from_app(connection.scope["app"])
+        old_id = connection.scope.get(_SCOPE_RETIRED)
+        if old_id:
+            await self.delete(old_id, store=store)
+        if scope_session and scope_session is not Empty:
+            await super().store_in_message(scope_session, message, connection)
+            return
+        cookie_id = connection.cookies.get(self.config.key)
+        if not cookie_id:
+            return
+        await self.delete(cookie_id, store=store)
+        params = dict(
+            extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys())
+        )
+        params["max_age"] = 0  # Max-Age wins over Expires in browsers: both must say "gone"
+        MutableScopeHeaders.from_message(message).add(
+            "Set-Cookie",
+            Cookie(value="null", key=self.config.key, expires=0, **params).to_header(header=""),
+        )
+
+
+@dataclass
+class LazySessionConfig(ServerSideSessionConfig):
+    _backend_class = LazySessionBackend  # type: ignore[assignment]
+
+
+def rotate_session_id(connection: ASGIConnection) -> None:
+    """Give this session a new id when the response is sent, and delete the old one from the store.
+
+    Call at login and at any change of privilege: an id known before sign-in must not survive it.
+    """
+    scope = connection.scope
+    if scope.get(_SCOPE_ID):
+        scope[_SCOPE_RETIRED] = scope[_SCOPE_ID]  # type: ignore[literal-required]
+    scope[_SCOPE_ID] = secrets.token_hex(32)  # type: ignore[literal-required]
