@@ -10,7 +10,6 @@ from jinja2 import Environment
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
-from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -87,11 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[requires_access],
         lifespan=[database],
         stores=stores,
-        middleware=[
-            DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.is_production),
-            i18n.LocaleMiddleware,
-            sessions.middleware,
-        ],
+        middleware=[sessions.middleware],
         csrf_config=csrf,
         template_config=TemplateConfig(
             directory=TEMPLATE_DIR,
@@ -103,6 +98,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={Exception: render_error},
         logging_config=LoggingConfig(log_exceptions="never"),  # render_error logs what failed
         debug=settings.debug,
+    )
+    # Wrapped around the whole handler, not per route, so that the 404 of an unknown path and every
+    # other error page also get the security headers and the visitor's language.
+    app.asgi_handler = i18n.LocaleMiddleware(
+        SecurityHeadersMiddleware(app.asgi_handler, hsts=settings.is_production)
     )
     app.state.settings = settings
     app.state.clock = Clock(None if settings.is_production else stores["clock"])

@@ -59,9 +59,10 @@ async def requires_access(connection: ASGIConnection[Any, Any, Any, Any], handle
     if "access" not in handler.opt:
         raise PermissionDeniedException()  # undeclared routes fail closed
     roles = allowed_roles(handler.opt["access"])
+    # Loaded on public pages too (free without a session) so the header can show who is signed in.
+    account = await load_account(connection)
     if roles is None:
         return
-    account = await load_account(connection)
     if account is None:
         raise NotAuthorizedException()
     if account.role not in roles:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from web.models import SmsOutbox
@@ -25,7 +25,7 @@ class DevController(Controller):
         return Template("dev/sms.html", context={"messages": messages})
 
     @get("/sms/latest", name="dev_sms_latest", opt=HOOK)
-    async def latest_sms(self, mobile: str) -> dict[str, Any]:
+    async def latest_sms(self, mobile: FromQuery[str]) -> dict[str, Any]:
         message = await SmsOutbox.filter(mobile=mobile, code__isnull=False).first()
         if message is None:
             raise NotFoundException()

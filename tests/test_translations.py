@@ -1,0 +1,106 @@
+"""The Simplified Chinese catalogue covers every message the templates and the Python code use."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BABEL_CFG = PROJECT_ROOT / "babel.cfg"
+ZH_CATALOGUE = PROJECT_ROOT / "web" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
+HOW_TO_FIX = (
+    "run: .venv/bin/pybabel extract -F babel.cfg -o web/translations/messages.pot --no-location "
+    "--sort-output . && .venv/bin/pybabel update -i web/translations/messages.pot -d web/translations "
+    "-l zh --ignore-obsolete --no-fuzzy-matching, then translate in "
+    "web/translations/zh/LC_MESSAGES/messages.po"
+)
+
+
+def _only_project_sources(path: str) -> bool:
+    """Skip hidden folders (.venv, .git) and var/, as pybabel's own walk skips hidden ones."""
+    name = Path(path).name
+    return not name.startswith((".", "_")) and name not in {"var", "node_modules"}
+
+
+@cache
+def extracted() -> Catalog:
+    """Every message the code uses, found the way `pybabel extract -F babel.cfg` finds them."""
+    with BABEL_CFG.open(encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config, str(BABEL_CFG))
+    catalogue = Catalog()
+    for filename, lineno, message, _comments, context in extract_from_dir(
+        PROJECT_ROOT, method_map, options_map, directory_filter=_only_project_sources
+    ):
+        catalogue.add(message, None, [(filename, lineno)], context=context)
+    return catalogue
+
+
+@cache
+def chinese() -> Catalog:
+    with ZH_CATALOGUE.open("rb") as po_file:
+        return read_po(po_file, locale="zh")
+
+
+def _is_translated(string: str | tuple[str, ...] | None) -> bool:
+    if isinstance(string, tuple | list):
+        return bool(string) and all(string)
+    return bool(string)
+
+
+def _describe(message_id: str | tuple[str, ...], locations: list[tuple[str, int | None]]) -> str:
+    where = ", ".join(f"{path}:{line}" for path, line in locations[:3])
+    return f"  {message_id!r}  ({where})"
+
+
+def test_extraction_finds_the_messages_of_the_layout() -> None:
+    # Guards the guard: an extraction that found nothing would pass every other test here.
+    assert "Skip to main content" in extracted()
+    assert "There is a problem" in extracted()
+
+
+def test_every_message_has_a_simplified_chinese_translation() -> None:
+    problems = []
+    for message in extracted():
+        if not message.id:
+            continue
+        translation = chinese().get(message.id, message.context)
+        if translation is None:
+            problems.append(_describe(message.id, message.locations) + " missing")
+        elif translation.fuzzy:
+            problems.append(_describe(message.id, message.locations) + " fuzzy")
+        elif not _is_translated(translation.string):
+            problems.append(_describe(message.id, message.locations) + " untranslated")
+    assert not problems, (
+        f"{len(problems)} message(s) without a Simplified Chinese translation:\n"
+        + "\n".join(problems) + f"\n{HOW_TO_FIX}"
+    )
+
+
+def test_catalogue_has_no_obsolete_entries() -> None:
+    in_use = {(message.id if isinstance(message.id, str) else message.id[0], message.context)
+              for message in extracted() if message.id}
+    unused = [
+        f"  {message.id!r}" for message in chinese()
+        if message.id and (message.id if isinstance(message.id, str) else message.id[0],
+                           message.context) not in in_use
+    ]
+    unused += [f"  {message_id!r} (#~ obsolete)" for message_id in chinese().obsolete]
+    assert not unused, (
+        f"{len(unused)} catalogue entr(ies) no longer used by the code:\n" + "\n".join(unused)
+        + f"\n{HOW_TO_FIX}"
+    )
+
+
+def test_translations_keep_the_placeholders_of_their_message() -> None:
+    # newstyle gettext formats every message with %: a lost or renamed %(name)s raises at render time.
+    problems = [
+        f"  {message.id!r}: {'; '.join(str(error) for error in errors)}"
+        for message, errors in chinese().check()
+        if errors
+    ]
+    assert not problems, "translations that break their placeholders:\n" + "\n".join(problems)

@@ -1,0 +1,1 @@
+"""Adapters to systems outside the service (SMS gateway, photo registry, ...), each with a local default."""
