@@ -8,16 +8,17 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.pofile import read_po
+
+from web.i18n import read_catalogue
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BABEL_CFG = PROJECT_ROOT / "babel.cfg"
-ZH_CATALOGUE = PROJECT_ROOT / "web" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 HOW_TO_FIX = (
     "run: .venv/bin/pybabel extract -F babel.cfg -o web/translations/messages.pot --no-location "
     "--sort-output . && .venv/bin/pybabel update -i web/translations/messages.pot -d web/translations "
     "-l zh --ignore-obsolete --no-fuzzy-matching, then translate in "
-    "web/translations/zh/LC_MESSAGES/messages.po"
+    "web/translations/zh/LC_MESSAGES/messages.po; or add the entries by hand to the .po file of "
+    "your area in that folder (web/i18n.py merges every .po file there)"
 )
 
 
@@ -42,8 +43,7 @@ def extracted() -> Catalog:
 
 @cache
 def chinese() -> Catalog:
-    with ZH_CATALOGUE.open("rb") as po_file:
-        return read_po(po_file, locale="zh")
+    return read_catalogue("zh")
 
 
 def _is_translated(string: str | tuple[str, ...] | None) -> bool:

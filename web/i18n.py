@@ -8,6 +8,7 @@ from functools import cache
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -24,14 +25,27 @@ CATALOGUE_DIR = Path(__file__).parent / "translations"
 _locale: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
 
 
+def read_catalogue(locale: str) -> Catalog:
+    """All .po files of a locale merged into one catalogue.
+
+    Each area may keep its own file (messages.po, auth.po, ...) so that work on different areas
+    never edits the same file; a message must be translated in exactly one of them.
+    """
+    merged = Catalog(locale=locale)
+    for po_path in sorted((CATALOGUE_DIR / locale / "LC_MESSAGES").glob("*.po")):
+        with po_path.open("rb") as po_file:
+            for message in read_po(po_file, locale=locale):
+                if message.id:
+                    merged[message.id] = message
+    return merged
+
+
 @cache
 def translations(locale: str) -> NullTranslations:
-    """The catalogue of one locale, compiled in memory from its .po file (no .mo build step)."""
-    po_path = CATALOGUE_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if not po_path.exists():
+    """The catalogue of one locale, compiled in memory from its .po files (no .mo build step)."""
+    catalogue = read_catalogue(locale)
+    if not len(catalogue):
         return NullTranslations()
-    with po_path.open("rb") as po_file:
-        catalogue = read_po(po_file, locale=locale)
     buffer = io.BytesIO()
     write_mo(buffer, catalogue)
     buffer.seek(0)
