@@ -1,0 +1,1 @@
+"""Tests of web/services, one module per service."""
