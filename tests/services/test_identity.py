@@ -15,6 +15,7 @@ from web.services.identity import (
     make_credit_code,
     make_id_number,
     mask_id_number,
+    mask_mobile,
     normalize_credit_code,
     normalize_id_number,
     normalize_mobile,
@@ -162,3 +163,11 @@ def test_normalize_credit_code() -> None:
 )
 def test_normalize_mobile(raw: str, expected: str | None) -> None:
     assert normalize_mobile(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("mobile", "masked"),
+    [("13800138000", "138****8000"), ("1380013", "*******")],
+)
+def test_mask_mobile_keeps_the_first_three_and_last_four_digits(mobile: str, masked: str) -> None:
+    assert mask_mobile(mobile) == masked

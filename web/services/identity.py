@@ -169,3 +169,8 @@ def normalize_mobile(raw: str) -> str | None:
     """
     match = _MOBILE.fullmatch(_compact(raw))
     return match.group(1) if match else None
+
+
+def mask_mobile(mobile: str) -> str:
+    """A mobile number as shown back to its owner: 138****8000."""
+    return mobile[:3] + "****" + mobile[-4:] if len(mobile) == 11 else "*" * len(mobile)
