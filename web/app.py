@@ -13,6 +13,7 @@ from litestar.logging import LoggingConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from tortoise import Tortoise
 
@@ -52,6 +53,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             await Tortoise.close_connections()
+            # Litestar does not close the stores' Redis client; an open client warns at exit.
+            clients = {id(s._redis): s._redis for s in stores.values() if isinstance(s, RedisStore)}
+            for client in clients.values():
+                await client.aclose()
 
     def configure_templates(engine: JinjaTemplateEngine) -> None:
         configure_environment(engine.engine, settings)

@@ -21,6 +21,8 @@ class Settings:
     app_env: str = "development"
     database_url: str = ""
     redis_url: str | None = None
+    # Prefix of every Redis key, so that several deployments (or test runs) can share one Redis.
+    redis_namespace: str = "juzhu"
     secret_key: str = ""
     sms_backend: str = "outbox"
     sms_http_url: str | None = None
@@ -63,6 +65,7 @@ class Settings:
             app_env=app_env,
             database_url=database_url,
             redis_url=env.get("REDIS_URL") or None,
+            redis_namespace=env.get("REDIS_NAMESPACE") or "juzhu",
             secret_key=secret_key,
             sms_backend=sms_backend,
             sms_http_url=env.get("SMS_HTTP_URL") or None,

@@ -14,7 +14,7 @@ STORE_NAMES = ("sessions", "ratelimit", "clock")
 def build_stores(settings: Settings) -> dict[str, Store]:
     """One store per name; with REDIS_URL every worker shares them, as several workers need."""
     if settings.redis_url:
-        root = RedisStore.with_client(url=settings.redis_url, namespace="juzhu")
+        root = RedisStore.with_client(url=settings.redis_url, namespace=settings.redis_namespace)
         return {name: root.with_namespace(name) for name in STORE_NAMES}
     base = settings.var_dir / "stores"
     stores: dict[str, Store] = {}

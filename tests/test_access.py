@@ -1,0 +1,227 @@
+"""The access table: every route of the app, and what each kind of visitor gets from it.
+
+Each route handler declares `opt={"access": ...}` and one app-wide guard enforces it (web/guards.py).
+This table is the second, independent statement of the same policy: a route missing from it fails
+the suite, and every row is requested as an anonymous visitor and as each role.
+
+Add one line per new route. Expectations: OK (status < 400 and not sent to /login), LOGIN (GET →
+redirect to /login; other methods 401/403), FORBIDDEN (403), NOT_FOUND (404: where even the
+existence of the object must not leak to that visitor). Parametrised routes give a sample `path`;
+POST routes a `form` (sent with its CSRF token); `prepare` makes the rows a request needs.
+The table checks access by role; whether a resident may see *this* application (own or someone
+else's) belongs in that controller's tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from httpx import Response
+from litestar import Litestar, get, post
+from litestar.testing import AsyncTestClient
+
+from tests.support import post_form, run_db, serve, sign_in_as, sign_out
+from web.guards import ROLES, allowed_roles
+from web.settings import Settings
+
+OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", 403, 404
+ANONYMOUS = "anonymous"
+IDENTITIES = (ANONYMOUS, *ROLES)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What each identity gets from one route, and how to call it."""
+
+    expect: Mapping[str, object]
+    path: str | None = None  # a concrete URL for parametrised routes, e.g. /static/htmx.min.js
+    form: Mapping[str, str] = field(default_factory=dict)  # the body of a POST
+    # Makes the data the request needs (run on the app's loop); returns values for `path`'s {fields}.
+    prepare: Callable[[], Awaitable[Mapping[str, Any] | None]] | None = None
+
+
+def public(**call: Any) -> Rule:
+    return Rule({identity: OK for identity in IDENTITIES}, **call)
+
+
+def signed_in(**call: Any) -> Rule:
+    return Rule({ANONYMOUS: LOGIN, **{role: OK for role in ROLES}}, **call)
+
+
+def only(*roles: str, **call: Any) -> Rule:
+    """Anonymous visitors are sent to sign in; other roles are refused with 403."""
+    return Rule({ANONYMOUS: LOGIN, **{role: OK if role in roles else FORBIDDEN for role in ROLES}}, **call)
+
+
+def hidden_from_others(*roles: str, **call: Any) -> Rule:
+    """Like `only`, but other roles get 404: the object's existence must not leak to them."""
+    return Rule({ANONYMOUS: LOGIN, **{role: OK if role in roles else NOT_FOUND for role in ROLES}}, **call)
+
+
+async def an_sms_sent(mobile: str = "13800138000") -> None:
+    from web.models import SmsOutbox
+
+    await SmsOutbox.create(mobile=mobile, purpose="login", body="验证码 246810", code="246810")
+
+
+STATIC_FILE = "/static/htmx.min.js"
+
+# (method, route path as Litestar writes it): who gets what.
+ACCESS: dict[tuple[str, str], Rule] = {
+    ("GET", "/"): public(),
+    ("GET", "/healthz"): public(),
+    ("GET", "/points"): public(),
+    ("GET", "/static/{file_path:path}"): public(path=STATIC_FILE),
+    ("HEAD", "/static/{file_path:path}"): public(path=STATIC_FILE),
+    # Test hooks (CONTRACT.md): open to anyone outside production, absent in production.
+    ("GET", "/dev/sms"): public(),
+    ("GET", "/dev/sms/latest"): public(path="/dev/sms/latest?mobile=13800138000", prepare=an_sms_sent),
+    ("GET", "/dev/clock"): public(),
+    ("POST", "/dev/clock"): public(form={"today": ""}),
+}
+
+
+def is_automatic_options(handler: Any) -> bool:
+    """Litestar adds an OPTIONS handler to every route; it only answers with the Allow header."""
+    return handler.http_methods == {"OPTIONS"} and handler.fn.__module__.startswith("litestar.")
+
+
+def route_handlers(app: Litestar) -> Iterator[tuple[str, str, Any]]:
+    """(method, path, handler) for every handler the app serves, automatic OPTIONS excepted."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            if is_automatic_options(handler):
+                continue
+            for method in sorted(handler.http_methods):
+                yield method, route.path, handler
+
+
+def test_every_route_is_in_the_access_table(app: Litestar) -> None:
+    served = {(method, path) for method, path, _ in route_handlers(app)}
+    missing = sorted(served - ACCESS.keys())
+    stale = sorted(ACCESS.keys() - served)
+    assert not missing, "routes missing from ACCESS in tests/test_access.py:\n" + "\n".join(
+        f"    {key!r}: ...," for key in missing
+    )
+    assert not stale, f"ACCESS lists routes the app does not serve: {stale}"
+
+
+def test_every_route_declares_a_valid_access_value(app: Litestar) -> None:
+    undeclared = [f"{method} {path}" for method, path, handler in route_handlers(app)
+                  if "access" not in handler.opt]
+    assert not undeclared, f"routes without opt['access']: {undeclared}"
+    for method, path, handler in route_handlers(app):
+        allowed_roles(handler.opt["access"])  # raises on an unknown value
+
+
+def is_login_redirect(response: Response) -> bool:
+    return response.is_redirect and urlsplit(response.headers["location"]).path == "/login"
+
+
+def outcome_matches(expected: object, method: str, response: Response) -> bool:
+    if expected == OK:
+        return response.status_code < 400 and not is_login_redirect(response)
+    if expected == LOGIN:
+        if method == "GET":
+            return is_login_redirect(response)
+        return response.status_code in (401, 403) or is_login_redirect(response)
+    return response.status_code == expected
+
+
+async def request_as(
+    client: AsyncTestClient, identity: str, method: str, url: str, form: Mapping[str, str]
+) -> Response:
+    client.cookies.clear()
+    if identity != ANONYMOUS:
+        sign_in_as(client, identity)
+    if method == "POST":
+        return await post_form(client, url, dict(form))
+    return await client.request(method, url, follow_redirects=False)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ACCESS), ids=[f"{m} {p}" for m, p in sorted(ACCESS)])
+async def test_route_gives_each_identity_what_the_table_says(
+    client: AsyncTestClient, method: str, path: str
+) -> None:
+    rule = ACCESS[(method, path)]
+    values = run_db(client, rule.prepare) if rule.prepare else None
+    try:
+        url = (rule.path or path).format(**(values or {}))
+    except KeyError as missing:
+        pytest.fail(f"{method} {path}: give the rule a sample path, or have prepare return {missing}")
+    wrong = []
+    for identity in IDENTITIES:
+        response = await request_as(client, identity, method, url, rule.form)
+        expected = rule.expect[identity]
+        if not outcome_matches(expected, method, response):
+            location = response.headers.get("location", "")
+            wrong.append(f"{identity}: expected {expected}, got {response.status_code} {location}".rstrip())
+    sign_out(client)
+    assert not wrong, f"{method} {url}:\n  " + "\n  ".join(wrong)
+
+
+@get("/undeclared", sync_to_thread=False)
+def undeclared_route() -> str:
+    return "should never be served"
+
+
+async def test_a_route_without_an_access_declaration_is_refused(
+    app: Litestar, client: AsyncTestClient
+) -> None:
+    app.register(undeclared_route)
+    assert (await client.get("/undeclared")).status_code == 403
+    sign_in_as(client, "admin")
+    assert (await client.get("/undeclared")).status_code == 403
+
+
+@get("/probe/signed-in", opt={"access": "signed_in"}, sync_to_thread=False)
+def probe_signed_in() -> str:
+    return "ok"
+
+
+@get("/probe/staff", opt={"access": ("staff", "admin")}, sync_to_thread=False)
+def probe_staff() -> str:
+    return "ok"
+
+
+@post("/probe/resident", opt={"access": "resident"}, sync_to_thread=False)
+def probe_resident() -> str:
+    return "ok"
+
+
+@pytest.mark.parametrize(
+    ("handler", "method", "path", "rule"),
+    [
+        (probe_signed_in, "GET", "/probe/signed-in", signed_in()),
+        (probe_staff, "GET", "/probe/staff", only("staff", "admin")),
+        (probe_resident, "POST", "/probe/resident", only("resident")),
+    ],
+    ids=["signed_in", "staff-or-admin", "resident-post"],
+)
+async def test_guard_gives_each_identity_what_its_access_value_says(
+    app: Litestar, client: AsyncTestClient, handler: Any, method: str, path: str, rule: Rule
+) -> None:
+    # The checks of the table above, run against routes whose policy is known: proves they can fail.
+    app.register(handler)
+    for identity in IDENTITIES:
+        response = await request_as(client, identity, method, path, rule.form)
+        assert outcome_matches(rule.expect[identity], method, response), (identity, response.status_code)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/dev/sms"), ("GET", "/dev/sms/latest?mobile=13800138000"), ("GET", "/dev/clock"),
+     ("POST", "/dev/clock")],
+)
+async def test_test_hooks_do_not_exist_in_production(
+    make_app: Callable[[Settings], Litestar], app_settings: Settings, method: str, path: str
+) -> None:
+    settings = replace(app_settings, app_env="production")
+    async with serve(make_app(settings), base_url="https://testserver.local") as client:
+        form = {"today": "2027-02-01"} if method == "POST" else None
+        response = await client.request(method, path, data=form)
+    assert response.status_code == 404
