@@ -7,6 +7,7 @@ import itertools
 import logging
 import re
 import secrets
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from httpx import Response
 from litestar import Litestar
 from litestar.serialization import encode_json
 from litestar.testing import AsyncTestClient
+
+from web.sessions import signed_in_session
 
 T = TypeVar("T")
 
@@ -136,22 +139,21 @@ async def create_account(role: str, **fields: Any) -> Any:
     return await Account.create(**values)
 
 
-async def _open_session(client: AsyncTestClient, account: Any) -> str:
+async def _open_session(client: AsyncTestClient, account: Any, platform: str = "permit") -> str:
     """Store a signed-in session for `account` exactly as the session middleware would."""
     app = client.app
     session_id = secrets.token_hex(16)  # ServerSideSessionConfig's default: 32 hex characters
     max_age = app.state.settings.session_max_age
-    await app.stores.get(SESSION_STORE).set(
-        session_id, encode_json({"account_id": account.id}), expires_in=max_age
-    )
-    if "current_session_id" in type(account)._meta.fields_map:
-        # single active session (DOMAIN §2): the account remembers which session is the live one
-        account.current_session_id = session_id
-        await account.save(update_fields=["current_session_id"])
+    login_id = secrets.token_urlsafe(24)
+    data = signed_in_session(account_id=account.id, login_id=login_id, platform=platform, now=time.time())
+    await app.stores.get(SESSION_STORE).set(session_id, encode_json(data), expires_in=max_age)
+    # single active session (DOMAIN §2): the account remembers which session is the live one
+    account.current_session_id = login_id
+    await account.save(update_fields=["current_session_id"])
     return session_id
 
 
-def sign_in_as(client: AsyncTestClient, role: str, **fields: Any) -> Any:
+def sign_in_as(client: AsyncTestClient, role: str, platform: str = "permit", **fields: Any) -> Any:
     """Create an account of `role`, sign this client in as it, and return the account.
 
     Writes the server-side session directly (store "sessions", cookie "juzhu_session") as the
@@ -161,7 +163,7 @@ def sign_in_as(client: AsyncTestClient, role: str, **fields: Any) -> Any:
 
     async def create_and_open() -> tuple[Any, str]:
         account = await create_account(role, **fields)
-        return account, await _open_session(client, account)
+        return account, await _open_session(client, account, platform)
 
     account, session_id = run_db(client, create_and_open)
     # the same domain and path the middleware's own Set-Cookie uses, so a later response replaces it

@@ -12,31 +12,61 @@ wrong role → 403. Routes whose objects must not leak their existence raise Not
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
+from web.services import rules
+from web.sessions import end_session
+
 ROLES = ("resident", "unit_agent", "staff", "admin")
 SESSION_ACCOUNT_KEY = "account_id"
 
 
 async def load_account(connection: ASGIConnection[Any, Any, Any, Any]) -> Any | None:
-    """The signed-in account of this request, loaded once and kept on request.state."""
+    """The signed-in account of this request, loaded once and kept on request.state.
+
+    A session stops being signed in when the account signed in elsewhere (single active session,
+    DOMAIN §2), after 30 idle minutes, or 12 hours after sign-in; it then keeps a notice that the
+    login page shows.
+    """
     state = connection.state
     if "account_loaded" in state.dict():
         return state.account
-    account = None
+    state.account_loaded = True
+    state.account = None
     session = connection.scope.get("session")
     account_id = session.get(SESSION_ACCOUNT_KEY) if isinstance(session, dict) else None
-    if account_id is not None:
-        from web.models import Account
+    if account_id is None:
+        return None
+    from web.models import Account
 
-        account = await Account.get_or_none(id=account_id, is_active=True)
+    account = await Account.get_or_none(id=account_id)
+    now = time.time()
+    notice = _session_ended(session, account, now)
+    if notice is not None:
+        end_session(connection, notice)
+        return None
+    session["last_seen"] = now
     state.account = account
-    state.account_loaded = True
     return account
+
+
+def _session_ended(session: dict[str, Any], account: Any, now: float) -> dict[str, str] | None:
+    """Why this signed-in session is over, or None while it is good."""
+    if account is None or not account.is_active:
+        return {"kind": "ended"}
+    if session.get("login_id") != account.current_session_id:
+        at = account.last_login_at.isoformat() if account.last_login_at else ""
+        return {"kind": "elsewhere", "at": at}
+    if now - session.get("started_at", 0) > rules.SESSION_ABSOLUTE_HOURS * 3600:
+        return {"kind": "expired"}
+    if now - session.get("last_seen", 0) > rules.SESSION_IDLE_MINUTES * 60:
+        return {"kind": "idle"}
+    return None
 
 
 def allowed_roles(access: object) -> tuple[str, ...] | None:

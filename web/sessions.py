@@ -82,3 +82,37 @@ def rotate_session_id(connection: ASGIConnection) -> None:
     if scope.get(_SCOPE_ID):
         scope[_SCOPE_RETIRED] = scope[_SCOPE_ID]  # type: ignore[literal-required]
     scope[_SCOPE_ID] = secrets.token_hex(32)  # type: ignore[literal-required]
+
+
+# --- What a signed-in session holds ------------------------------------------------------------------
+# account_id, login_id (must equal Account.current_session_id: single active session), platform
+# ("registration" | "permit"), started_at and last_seen (epoch seconds: absolute and idle limits).
+# A signed-out session may hold `notice` (why it ended) and `pending_login` (between password and SMS).
+
+PLATFORMS = ("registration", "permit")
+
+
+def signed_in_session(*, account_id: int, login_id: str, platform: str, now: float) -> dict[str, Any]:
+    return {
+        "account_id": account_id,
+        "login_id": login_id,
+        "platform": platform if platform in PLATFORMS else "permit",
+        "started_at": now,
+        "last_seen": now,
+    }
+
+
+def start_signed_in_session(
+    connection: ASGIConnection, *, account_id: int, login_id: str, platform: str, now: float
+) -> None:
+    """Sign this browser in: a new session id, and nothing from the anonymous session carried over."""
+    rotate_session_id(connection)
+    connection.scope["session"] = signed_in_session(
+        account_id=account_id, login_id=login_id, platform=platform, now=now
+    )
+
+
+def end_session(connection: ASGIConnection, notice: dict[str, str] | None = None) -> None:
+    """Sign this browser out; keep only a notice for the login page (why the session ended)."""
+    rotate_session_id(connection)
+    connection.scope["session"] = {"notice": notice} if notice else {}

@@ -223,3 +223,20 @@ ETHNICITIES: tuple[Ethnicity, ...] = (
     Ethnicity("55", "珞巴族", "Lhoba", "Lhoba"),
     Ethnicity("56", "基诺族", "Jino", "Jino"),
 )
+
+# --- Accounts and sessions, DOMAIN §2 ---------------------------------------------------------------
+
+# 5 wrong passwords within 15 minutes lock the account for 15 minutes (OWASP ASVS 2.2.1).
+LOGIN_FAILURES_BEFORE_LOCK = 5
+LOGIN_FAILURE_WINDOW_MINUTES = 15
+LOGIN_LOCK_MINUTES = 15
+# Password attempts per network address, counted before any password is hashed (argon2id is slow).
+LOGIN_ATTEMPTS_PER_IP = 30
+LOGIN_ATTEMPTS_WINDOW_SECONDS = 600
+# A session ends after 30 idle minutes (a warning 2 minutes before) and in any case after 12 hours.
+SESSION_IDLE_MINUTES = 30
+SESSION_IDLE_WARNING_MINUTES = 2
+SESSION_ABSOLUTE_HOURS = 12
+# 记住密码: a device token that spares the password on that device, for 30 days, rotated at each use.
+DEVICE_TOKEN_DAYS = 30
+PASSWORD_MIN_LENGTH = 8
