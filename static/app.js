@@ -55,7 +55,47 @@
     }
   }
 
+  // "Send code" counts down the 60 seconds before another code may be asked for. The server holds
+  // the same limit; this only saves a pointless press. The button stays focusable (aria-disabled).
+  function startCountdowns(root) {
+    var buttons = root.querySelectorAll ? root.querySelectorAll("[data-resend-in]") : [];
+    buttons.forEach(function (button) {
+      var left = parseInt(button.dataset.resendIn, 10) || 0;
+      if (left <= 0 || button.dataset.counting === "true") {
+        return;
+      }
+      var label = button.textContent;
+      var template = button.dataset.waitLabel || "{s}";
+      button.dataset.counting = "true";
+      button.setAttribute("aria-disabled", "true");
+      function tick() {
+        if (left <= 0) {
+          window.clearInterval(timer);
+          button.textContent = label;
+          button.removeAttribute("aria-disabled");
+          delete button.dataset.counting;
+          button.dataset.resendIn = "0";
+          return;
+        }
+        button.textContent = template.replace("{s}", String(left));
+        left -= 1;
+      }
+      var timer = window.setInterval(tick, 1000);
+      tick();
+    });
+  }
+
+  // A button marked aria-disabled (counting down, or its form already sent) does nothing.
+  function blockDisabledButtons(event) {
+    var button = event.target instanceof Element ? event.target.closest("button[aria-disabled='true']") : null;
+    if (button) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }
+
   function init() {
+    document.addEventListener("click", blockDisabledButtons, true);
     document.addEventListener("submit", preventDoubleSubmit);
     document.addEventListener("click", handleClick);
     window.addEventListener("pageshow", function (event) {
@@ -66,8 +106,10 @@
     // htmx swaps in fragments (a form re-rendered with its errors): treat them like a new page.
     document.body.addEventListener("htmx:afterSettle", function (event) {
       focusErrorSummary(event.detail.elt);
+      startCountdowns(event.detail.elt.parentNode || document);
     });
     focusErrorSummary(document);
+    startCountdowns(document);
   }
 
   if (document.readyState === "loading") {

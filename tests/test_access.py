@@ -82,6 +82,10 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/dev/sms/latest"): public(path="/dev/sms/latest?mobile=13800138000", prepare=an_sms_sent),
     ("GET", "/dev/clock"): public(),
     ("POST", "/dev/clock"): public(form={"today": ""}),
+    # --- Sign in and out (web/controllers/auth.py) ---
+    # --- Home (web/controllers/dashboard.py) ---
+    # --- Registration (web/controllers/register.py) ---
+    # --- Personal information (web/controllers/account.py) ---
 }
 
 

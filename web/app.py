@@ -18,8 +18,12 @@ from litestar.template.config import TemplateConfig
 from tortoise import Tortoise
 
 from web import i18n
+from web.controllers.account import AccountController
+from web.controllers.auth import AuthController
+from web.controllers.dashboard import DashboardController
 from web.controllers.dev import DevController
 from web.controllers.public import PublicController
+from web.controllers.register import RegisterController
 from web.db import tortoise_config
 from web.errors import render_error
 from web.guards import requires_access
@@ -63,6 +67,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     route_handlers: list = [
         PublicController,
+        AuthController,
+        RegisterController,
+        DashboardController,
+        AccountController,
         create_static_files_router(path="/static", directories=[STATIC_DIR], name="static",
                                    opt={"access": "public", "skip_session": True}),
     ]
