@@ -94,7 +94,38 @@
     }
   }
 
+  // The server ends a session after 30 idle minutes (web/guards.py). Two minutes before, offer
+  // "Stay signed in"; at the end, go to the login page, which says why.
+  function watchIdleSession() {
+    var dialog = document.getElementById("session-warning");
+    if (!dialog) {
+      return;
+    }
+    var idleMs = (parseInt(dialog.dataset.idleSeconds, 10) || 1800) * 1000;
+    var warnMs = (parseInt(dialog.dataset.warningSeconds, 10) || 120) * 1000;
+    var warnTimer, endTimer;
+    function restart() {
+      window.clearTimeout(warnTimer);
+      window.clearTimeout(endTimer);
+      dialog.hidden = true;
+      warnTimer = window.setTimeout(function () {
+        dialog.hidden = false;
+        var button = dialog.querySelector("button");
+        if (button) {
+          button.focus();
+        }
+      }, idleMs - warnMs);
+      endTimer = window.setTimeout(function () {
+        window.location.assign("/login");
+      }, idleMs + 5000);
+    }
+    // Every request htmx makes (the "Stay signed in" button included) counts as activity.
+    document.body.addEventListener("htmx:afterRequest", restart);
+    restart();
+  }
+
   function init() {
+    watchIdleSession();
     document.addEventListener("click", blockDisabledButtons, true);
     document.addEventListener("submit", preventDoubleSubmit);
     document.addEventListener("click", handleClick);

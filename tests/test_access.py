@@ -6,7 +6,8 @@ the suite, and every row is requested as an anonymous visitor and as each role.
 
 Add one line per new route. Expectations: OK (status < 400 and not sent to /login), LOGIN (GET →
 redirect to /login; other methods 401/403), FORBIDDEN (403), NOT_FOUND (404: where even the
-existence of the object must not leak to that visitor). Parametrised routes give a sample `path`;
+existence of the object must not leak to that visitor), SERVED (the handler answered, whatever its
+status: neither refused by the guard nor sent to /login). Parametrised routes give a sample `path`;
 POST routes a `form` (sent with its CSRF token); `prepare` makes the rows a request needs.
 The table checks access by role; whether a resident may see *this* application (own or someone
 else's) belongs in that controller's tests.
@@ -29,6 +30,7 @@ from web.guards import ROLES, allowed_roles
 from web.settings import Settings
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", 403, 404
+SERVED = "served"  # the handler itself answered (a public form may answer 400 to a sample body)
 ANONYMOUS = "anonymous"
 IDENTITIES = (ANONYMOUS, *ROLES)
 
@@ -46,6 +48,16 @@ class Rule:
 
 def public(**call: Any) -> Rule:
     return Rule({identity: OK for identity in IDENTITIES}, **call)
+
+
+def served(**call: Any) -> Rule:
+    """A public form: everyone reaches its handler (which may well reject the sample body)."""
+    return Rule({identity: SERVED for identity in IDENTITIES}, **call)
+
+
+def to_login(**call: Any) -> Rule:
+    """Everyone is sent to /login: a step that needs state the visitor does not have (or sign-out)."""
+    return Rule({identity: LOGIN for identity in IDENTITIES}, **call)
 
 
 def signed_in(**call: Any) -> Rule:
@@ -83,7 +95,16 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/dev/clock"): public(),
     ("POST", "/dev/clock"): public(form={"today": ""}),
     # --- Sign in and out (web/controllers/auth.py) ---
+    ("GET", "/login"): public(),  # signed-in visitors are sent on to /me
+    ("POST", "/login"): served(form={"platform": "permit", "username": "nobody", "password": "x"}),
+    ("GET", "/login/sms"): to_login(),  # only between a right password and its code
+    ("POST", "/login/sms"): to_login(form={"sms_code": "123456"}),
+    ("POST", "/login/sms/send"): to_login(),
+    ("POST", "/login/forget-device"): to_login(),
+    ("POST", "/logout"): to_login(),
+    ("POST", "/session/extend"): signed_in(),
     # --- Home (web/controllers/dashboard.py) ---
+    ("GET", "/me"): signed_in(),
     # --- Registration (web/controllers/register.py) ---
     # --- Personal information (web/controllers/account.py) ---
 }
@@ -129,6 +150,8 @@ def is_login_redirect(response: Response) -> bool:
 def outcome_matches(expected: object, method: str, response: Response) -> bool:
     if expected == OK:
         return response.status_code < 400 and not is_login_redirect(response)
+    if expected == SERVED:
+        return response.status_code not in (401, 403, 404, 405) and not is_login_redirect(response)
     if expected == LOGIN:
         if method == "GET":
             return is_login_redirect(response)

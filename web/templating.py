@@ -9,6 +9,7 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
 from web import i18n
+from web.services import rules
 from web.services.clock import SHENZHEN
 from web.settings import Settings
 
@@ -50,6 +51,8 @@ def configure_environment(env: Environment, settings: Settings) -> None:
         settings=settings,
         service_hotline=SERVICE_HOTLINE,
         signed_in_user=signed_in_user,
+        session_idle_seconds=rules.SESSION_IDLE_MINUTES * 60,
+        session_warning_seconds=rules.SESSION_IDLE_WARNING_MINUTES * 60,
     )
     env.filters.update(long_date=long_date, local_datetime=local_datetime)
     env.autoescape = True
