@@ -52,3 +52,46 @@ def set_today(base_url: str, day: date | None) -> None:
     request = urllib.request.Request(f"{base_url}/dev/clock", data=body, method="POST")
     with urllib.request.urlopen(request, timeout=5):
         pass
+
+
+# --- accounts for journeys: each test makes its own, so runs on two devices never collide --------
+
+PASSWORD = "Journey-2026!"
+
+
+def new_account(live_server: Any, role: str = "resident", password: str = PASSWORD) -> tuple[str, str]:
+    """Create an account through `python -m web.manage createaccount`; returns (username, mobile).
+
+    Its mobile is not verified yet, so its first sign-in asks for an SMS code, like a new account.
+    """
+    import secrets
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    username = f"e2e{secrets.token_hex(4)}"
+    mobile = f"139{secrets.randbelow(10**8):08d}"
+    subprocess.run(
+        [sys.executable, "-m", "web.manage", "createaccount", "--username", username,
+         "--mobile", mobile, "--role", role],
+        cwd=Path(__file__).resolve().parent.parent, env={**live_server.env, "ACCOUNT_PASSWORD": password},
+        check=True, capture_output=True, timeout=60,
+    )
+    return username, mobile
+
+
+def sign_in(page: Page, base_url: str, username: str, mobile: str | None, *, password: str = PASSWORD,
+            platform: str = "居住证/签注申办", remember: bool = False) -> None:
+    """Sign in through /login as a person would; with `mobile`, answer the SMS step from the outbox."""
+    page.goto("/login")
+    page.get_by_label(platform).check()
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码", exact=True).fill(password)
+    if remember:
+        page.get_by_label("记住密码（30天内在此设备免输密码）").check()
+    page.get_by_role("button", name="登录").click()
+    if mobile is not None:
+        page.wait_for_url("**/login/sms")
+        page.get_by_label("短信验证码").fill(latest_sms_code(base_url, mobile))
+        page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/me")

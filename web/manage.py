@@ -1,4 +1,4 @@
-"""Command line: `python -m web.manage migrate | seed | createadmin --username NAME`."""
+"""Command line: `python -m web.manage migrate | seed | createadmin | createaccount`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from tortoise.context import TortoiseContext
 
 from web.db import migrate, tortoise_config
 from web.services.clock import Clock
-from web.services.seed import create_admin, seed
+from web.models import Role
+from web.services.seed import create_account, create_admin, seed
 from web.settings import Settings
 
 
@@ -39,6 +40,14 @@ async def run_createadmin(settings: Settings, username: str, mobile: str | None)
         await context.init(config=tortoise_config(settings.database_url))
         account = await create_admin(username=username, password=password, mobile=mobile)
     print(f"administrator {account.username!r} created")
+
+
+async def run_createaccount(settings: Settings, username: str, mobile: str, role: str) -> None:
+    password = os.environ.get("ACCOUNT_PASSWORD") or _ask_password()
+    async with TortoiseContext() as context:
+        await context.init(config=tortoise_config(settings.database_url))
+        account = await create_account(username=username, password=password, mobile=mobile, role=Role(role))
+    print(f"{account.role} {account.username!r} created")
 
 
 def _ask(prompt: str) -> str:
@@ -68,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     createadmin.add_argument("--username", required=True)
     createadmin.add_argument("--mobile", help="11-digit mobile (or ADMIN_MOBILE, or a prompt)")
+    createaccount = commands.add_parser(
+        "createaccount", help="create an account of any role (password from ACCOUNT_PASSWORD or a prompt)"
+    )
+    createaccount.add_argument("--username", required=True)
+    createaccount.add_argument("--mobile", required=True)
+    createaccount.add_argument("--role", choices=[role.value for role in Role], default=Role.RESIDENT.value)
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
@@ -76,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_migrate(settings))
         elif args.command == "seed":
             asyncio.run(run_seed(settings))
+        elif args.command == "createaccount":
+            asyncio.run(run_createaccount(settings, args.username, args.mobile, args.role))
         else:
             asyncio.run(run_createadmin(settings, args.username, args.mobile))
     except ValueError as error:

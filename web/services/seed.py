@@ -354,11 +354,16 @@ async def create_admin(*, username: str, password: str, mobile: str) -> Account:
     """An administrator account, made on the command line at first set-up (DOMAIN §2)."""
     if len(password) < ADMIN_PASSWORD_MIN_LENGTH:
         raise ValueError(f"the password needs at least {ADMIN_PASSWORD_MIN_LENGTH} characters")
+    return await create_account(username=username, password=password, mobile=mobile, role=Role.ADMIN)
+
+
+async def create_account(*, username: str, password: str, mobile: str, role: Role) -> Account:
+    """An account of any role from the command line (first set-up, test data for QA journeys)."""
     normalized = normalize_mobile(mobile)
     if normalized is None:
         raise ValueError("mobile must be an 11-digit mainland mobile number")
     if await Account.exists(username=username):
         raise ValueError(f"the username {username!r} is taken")
     return await Account.create(
-        username=username, password_hash=hash_password(password), role=Role.ADMIN, mobile=normalized
+        username=username, password_hash=hash_password(password), role=role, mobile=normalized
     )

@@ -1,0 +1,49 @@
+"""Server-side drafts of half-filled forms, one per account and kind of form.
+
+Kept in the database, not the session: a draft survives signing out, being signed out by a login
+elsewhere, and moving to another device (DOMAIN §2; the application wizard resumes from them).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from web.models import Draft
+
+
+async def load(account_id: int, kind: str) -> dict[str, Any] | None:
+    draft = await Draft.get_or_none(account_id=account_id, kind=kind)
+    return dict(draft.data) if draft else None
+
+
+async def save(account_id: int, kind: str, data: dict[str, Any]) -> Draft:
+    """Create or replace the draft; its one-time submit token is kept."""
+    draft = await Draft.get_or_none(account_id=account_id, kind=kind)
+    if draft is None:
+        try:
+            return await Draft.create(account_id=account_id, kind=kind, data=data,
+                                      token=secrets.token_urlsafe(24))
+        except IntegrityError:  # a concurrent first save: update that one instead
+            draft = await Draft.get(account_id=account_id, kind=kind)
+    draft.data = data
+    await draft.save(update_fields=["data", "updated_at"])
+    return draft
+
+
+async def discard(account_id: int, kind: str) -> None:
+    await Draft.filter(account_id=account_id, kind=kind).delete()
+
+
+async def take_token(account_id: int, kind: str, token: str) -> bool:
+    """Spend the draft's one-time submit token: True once, False for a replayed or tampered token.
+
+    The conditional UPDATE is atomic in the database, so two concurrent submits (a double click,
+    two tabs) cannot both pass.
+    """
+    if not token:
+        return False
+    spent = await Draft.filter(account_id=account_id, kind=kind, token=token).update(token=None)
+    return spent == 1
