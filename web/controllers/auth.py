@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -167,7 +168,8 @@ class AuthController(Controller):
         if account is None:
             return Redirect(path="/login", status_code=HTTP_303_SEE_OTHER)
         form = await request.form()
-        code = form.get("sms_code", "").strip()[:8]
+        # Chinese keyboards type full-width digits: "１２３４５６" is the code 123456.
+        code = unicodedata.normalize("NFKC", form.get("sms_code", "")).strip()[:8]
         error = None
         if not (len(code) == 6 and code.isdigit()):
             error = code_error("format")

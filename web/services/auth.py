@@ -7,6 +7,7 @@ moving "today" for date rules must not unlock accounts or expire sessions.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,11 +44,15 @@ def needs_sms_check(account: Account) -> bool:
 
 
 def mask_ip(ip: str) -> str:
-    """Enough to recognise a network in the sign-in history, not to track a person."""
-    if ":" in ip:
-        return ":".join(ip.split(":")[:3]) + ":*"
-    parts = ip.split(".")
-    return ".".join(parts[:3]) + ".*" if len(parts) == 4 else ""
+    """Enough to recognise a network in the sign-in history, not to track a person: the /24 of
+    IPv4, the /48 of IPv6; anything that is not an address gives ""."""
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return ""
+    if address.version == 4:
+        return ".".join(str(address).split(".")[:3]) + ".*"
+    return ":".join(f"{int(group, 16):x}" for group in address.exploded.split(":")[:3]) + ":*"
 
 
 def _locked_until(account: Account, now: datetime) -> datetime | None:

@@ -6,7 +6,9 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+from tortoise.expressions import F
 
 from web.adapters.sms import SmsGateway
 from web.models import SmsCode
@@ -64,12 +66,13 @@ async def _check_limits(mobile: str, ip: str, now: datetime, limits: SmsLimits) 
     latest = await SmsCode.filter(mobile=mobile).order_by("-created_at").first()
     if latest and now - latest.created_at < limits.resend_after:
         raise SmsRefused("resend_wait", latest.created_at + limits.resend_after)
-    day_start = now.astimezone(SHENZHEN).replace(hour=0, minute=0, second=0, microsecond=0)
+    # Days are Shenzhen days; compared in UTC, as stored (SQLite compares datetimes as text).
+    day_start = now.astimezone(SHENZHEN).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
     if await SmsCode.filter(mobile=mobile, created_at__gte=day_start).count() >= limits.per_number_per_day:
         raise SmsRefused("daily_limit", day_start + timedelta(days=1))
-    hour_ago = now - timedelta(hours=1)
+    hour_ago = (now - timedelta(hours=1)).astimezone(UTC)
     if ip:
-        sent = SmsCode.filter(ip=ip, created_at__gte=hour_ago)
+        sent = SmsCode.filter(ip=ip, created_at__gt=hour_ago)
         if await sent.count() >= limits.per_ip_per_hour:
             oldest = await sent.order_by("created_at").first()
             assert oldest is not None
@@ -118,10 +121,12 @@ async def verify_code(
         raise CodeRejected("expired")
     candidate = hash_code(secret, mobile, purpose, code.strip())
     if not hmac.compare_digest(candidate, latest.code_hash):
-        # Counted in the database, so parallel guesses cannot exceed the limit by much.
-        latest.attempts += 1
-        await latest.save(update_fields=["attempts"])
-        raise CodeRejected("too_many_attempts" if latest.attempts >= limits.max_attempts else "wrong")
+        # Counted by the database itself, so parallel guesses cannot get past the limit.
+        await SmsCode.filter(id=latest.id, attempts__lt=limits.max_attempts).update(
+            attempts=F("attempts") + 1
+        )
+        attempts = (await SmsCode.get(id=latest.id)).attempts
+        raise CodeRejected("too_many_attempts" if attempts >= limits.max_attempts else "wrong")
     updated = await SmsCode.filter(id=latest.id, used_at__isnull=True).update(used_at=now)
     if not updated:
         raise CodeRejected("missing")  # spent by a concurrent request
