@@ -6,7 +6,6 @@ house code, permit number) before it is created, so running it again changes not
 
 from __future__ import annotations
 
-import calendar
 import csv
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -37,6 +36,7 @@ from web.models import (
     Unit,
     UnitMember,
 )
+from web.services.dates import add_months
 from web.services.identity import make_credit_code, make_id_number, normalize_mobile
 from web.services.passwords import hash_password
 
@@ -340,14 +340,11 @@ async def _insurance(person: Person, *, months: int, today: date, result: SeedRe
 
 def months_before(day: date, months: int) -> date:
     """The same day `months` calendar months earlier, clamped to the end of a shorter month."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return add_months(day, -months)
 
 
 def years_before(day: date, years: int) -> date:
-    return months_before(day, 12 * years)
+    return add_months(day, -12 * years)
 
 
 async def create_admin(*, username: str, password: str, mobile: str) -> Account:
