@@ -59,8 +59,11 @@ def set_today(base_url: str, day: date | None) -> None:
 PASSWORD = "Journey-2026!"
 
 
-def new_account(live_server: Any, role: str = "resident", password: str = PASSWORD) -> tuple[str, str]:
+def new_account(live_server: Any, role: str = "resident", password: str = PASSWORD,
+                point: str | None = None) -> tuple[str, str]:
     """Create an account through `python -m web.manage createaccount`; returns (username, mobile).
+
+    Staff need `point`, their acceptance point's code (the street code, e.g. "440304001").
 
     Its mobile is not verified yet, so its first sign-in asks for an SMS code, like a new account.
     """
@@ -73,7 +76,7 @@ def new_account(live_server: Any, role: str = "resident", password: str = PASSWO
     mobile = f"139{secrets.randbelow(10**8):08d}"
     subprocess.run(
         [sys.executable, "-m", "web.manage", "createaccount", "--username", username,
-         "--mobile", mobile, "--role", role],
+         "--mobile", mobile, "--role", role, *(["--point", point] if point else [])],
         cwd=Path(__file__).resolve().parent.parent, env={**live_server.env, "ACCOUNT_PASSWORD": password},
         check=True, capture_output=True, timeout=60,
     )

@@ -24,6 +24,8 @@ from web.controllers.dashboard import DashboardController
 from web.controllers.dev import DevController
 from web.controllers.public import PublicController
 from web.controllers.register import RegisterController
+from web.controllers.registration import RegistrationController
+from web.controllers.staff import StaffController
 from web.db import tortoise_config
 from web.errors import render_error
 from web.guards import requires_access
@@ -71,6 +73,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         RegisterController,
         DashboardController,
         AccountController,
+        RegistrationController,
+        StaffController,
         create_static_files_router(path="/static", directories=[STATIC_DIR], name="static",
                                    opt={"access": "public", "skip_session": True}),
     ]

@@ -354,13 +354,23 @@ async def create_admin(*, username: str, password: str, mobile: str) -> Account:
     return await create_account(username=username, password=password, mobile=mobile, role=Role.ADMIN)
 
 
-async def create_account(*, username: str, password: str, mobile: str, role: Role) -> Account:
-    """An account of any role from the command line (first set-up, test data for QA journeys)."""
+async def create_account(
+    *, username: str, password: str, mobile: str, role: Role, point_code: str | None = None
+) -> Account:
+    """An account of any role from the command line (first set-up, test data for QA journeys).
+
+    Staff belong to an acceptance point: `point_code` is its street code (e.g. 440304001).
+    """
+    point = None
+    if point_code:
+        point = await AcceptancePoint.get_or_none(code=point_code)
+        if point is None:
+            raise ValueError(f"no acceptance point {point_code!r}")
     normalized = normalize_mobile(mobile)
     if normalized is None:
         raise ValueError("mobile must be an 11-digit mainland mobile number")
     if await Account.exists(username=username):
         raise ValueError(f"the username {username!r} is taken")
     return await Account.create(
-        username=username, password_hash=hash_password(password), role=role, mobile=normalized
+        username=username, password_hash=hash_password(password), role=role, mobile=normalized, point=point
     )
