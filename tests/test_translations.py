@@ -104,3 +104,19 @@ def test_translations_keep_the_placeholders_of_their_message() -> None:
         if errors
     ]
     assert not problems, "translations that break their placeholders:\n" + "\n".join(problems)
+
+
+def test_each_message_is_translated_in_one_file_only() -> None:
+    # web/i18n.py merges the area files; a message in two of them would silently take one of them.
+    from collections import Counter
+
+    from babel.messages.pofile import read_po
+
+    from web.i18n import CATALOGUE_DIR
+
+    seen: Counter[str] = Counter()
+    for po_path in (CATALOGUE_DIR / "zh" / "LC_MESSAGES").glob("*.po"):
+        with po_path.open("rb") as po_file:
+            seen.update(message.id for message in read_po(po_file) if message.id)
+    twice = sorted(message_id for message_id, count in seen.items() if count > 1)
+    assert not twice, "translated in more than one .po file:\n" + "\n".join(f"  {m!r}" for m in twice)

@@ -52,6 +52,11 @@ async def load_account(connection: ASGIConnection[Any, Any, Any, Any]) -> Any | 
         return None
     session["last_seen"] = now
     state.account = account
+    if connection.scope.get("method") == "GET" and "hx-request" not in connection.headers:
+        # The header's unread badge (系统消息): one indexed count, for full pages only.
+        from web.services.messages import unread_count
+
+        state.unread_messages = await unread_count(account.id)
     return account
 
 

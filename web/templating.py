@@ -42,6 +42,13 @@ def signed_in_user(context: Context) -> object | None:
     return None if request is None else request.state.dict().get("account")
 
 
+@pass_context
+def unread_messages(context: Context) -> int:
+    """Unread system messages of the signed-in account, counted by the guard for full pages."""
+    request = context.get("request")
+    return 0 if request is None else request.state.dict().get("unread_messages", 0)
+
+
 def configure_environment(env: Environment, settings: Settings) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
@@ -51,6 +58,7 @@ def configure_environment(env: Environment, settings: Settings) -> None:
         settings=settings,
         service_hotline=SERVICE_HOTLINE,
         signed_in_user=signed_in_user,
+        unread_messages=unread_messages,
         session_idle_seconds=rules.SESSION_IDLE_MINUTES * 60,
         session_warning_seconds=rules.SESSION_IDLE_WARNING_MINUTES * 60,
     )
