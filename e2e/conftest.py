@@ -28,6 +28,8 @@ import asyncpg
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright
 
+from e2e.support import visitor_address
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
@@ -204,7 +206,7 @@ def device_name(request: pytest.FixtureRequest) -> str:
 def context(new_context: Any, devices: dict[str, dict[str, Any]], device_name: str) -> BrowserContext:
     """A fresh browser context shaped like the device (new_context keeps pytest-playwright's
     screenshot-on-failure and base_url)."""
-    return new_context(**devices[device_name])
+    return new_context(**devices[device_name], **visitor_address())
 
 
 @pytest.fixture
@@ -215,5 +217,5 @@ def page(context: BrowserContext) -> Page:
 @pytest.fixture
 def no_js_page(new_context: Any, devices: dict[str, dict[str, Any]], device_name: str) -> Page:
     """The same device with JavaScript off: every page must work without it."""
-    return new_context(**devices[device_name], java_script_enabled=False).new_page()
+    return new_context(**devices[device_name], **visitor_address(), java_script_enabled=False).new_page()
 

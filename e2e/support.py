@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import urllib.parse
 import urllib.request
@@ -52,6 +53,19 @@ def set_today(base_url: str, day: date | None) -> None:
     request = urllib.request.Request(f"{base_url}/dev/clock", data=body, method="POST")
     with urllib.request.urlopen(request, timeout=5):
         pass
+
+
+_addresses = itertools.count(1)
+
+
+def visitor_address() -> dict[str, dict[str, str]]:
+    """Browser-context options giving each context its own address (IPv6 documentation prefix),
+    told to the app by X-Forwarded-For, which uvicorn trusts from 127.0.0.1 as a proxy's.
+
+    Otherwise every journey of the run shares 127.0.0.1, and the per-address limits (sign-in
+    attempts, SMS codes) that real visitors never reach run out half-way through the suite.
+    """
+    return {"extra_http_headers": {"X-Forwarded-For": f"2001:db8:{next(_addresses):x}::1"}}
 
 
 # --- accounts for journeys: each test makes its own, so runs on two devices never collide --------

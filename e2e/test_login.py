@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.support import PASSWORD, axe_check, latest_sms_code, new_account, sign_in
+from e2e.support import PASSWORD, axe_check, latest_sms_code, new_account, sign_in, visitor_address
 
 
 def test_first_login_asks_for_the_sms_code_and_the_second_does_not(
@@ -69,7 +69,7 @@ def test_signing_in_on_b_signs_a_out_with_the_time(
     username, mobile = new_account(live_server)
     sign_in(page, base_url, username, mobile)
 
-    other = browser.new_context(**devices[device_name], base_url=base_url).new_page()
+    other = browser.new_context(**devices[device_name], **visitor_address(), base_url=base_url).new_page()
     sign_in(other, base_url, username, None)
     other.context.close()
 
@@ -112,7 +112,7 @@ def test_remember_me_signs_in_on_that_device_without_the_password(
     remembered = [c for c in page.context.cookies() if c["name"] in ("juzhu_device", "juzhu_user")]
     assert {c["name"] for c in remembered} == {"juzhu_device", "juzhu_user"}
     assert all(PASSWORD not in c["value"] for c in page.context.cookies())
-    later = browser.new_context(**devices[device_name], base_url=base_url)
+    later = browser.new_context(**devices[device_name], **visitor_address(), base_url=base_url)
     later.add_cookies(remembered)
     again = later.new_page()
     again.goto("/login")

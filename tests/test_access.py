@@ -106,7 +106,40 @@ ACCESS: dict[tuple[str, str], Rule] = {
     # --- Home (web/controllers/dashboard.py) ---
     ("GET", "/me"): signed_in(),
     # --- Registration (web/controllers/register.py) ---
+    # Public: registering needs no account. A POST ahead of the draft is sent back to its step (303).
+    ("GET", "/register"): public(),
+    ("GET", "/register/{slug:str}"): public(path="/register/account-type"),
+    ("POST", "/register/{slug:str}"): public(path="/register/account-type", form={"account_type": "personal"}),
+    ("POST", "/register/sms"): public(form={"mobile": "13800138000"}),
+    ("POST", "/register/check/{field:str}"): public(path="/register/check/username", form={"username": "newcomer"}),
+    ("GET", "/register/done"): public(),
     # --- Personal information (web/controllers/account.py) ---
+    ("GET", "/account"): signed_in(),
+    ("GET", "/account/details"): signed_in(),
+    # The table's accounts have no Person: the handler sends them back to the page (303).
+    ("POST", "/account/details"): signed_in(form={"name": "张伟"}),
+    ("GET", "/account/password"): signed_in(),
+    ("POST", "/account/password"): Rule({ANONYMOUS: LOGIN, **dict.fromkeys(ROLES, SERVED)}),  # 400: empty form
+    ("GET", "/account/mobile"): signed_in(),
+    ("POST", "/account/mobile/sms"): signed_in(form={"mobile": "13712345678"}),
+    ("POST", "/account/mobile"): Rule({ANONYMOUS: LOGIN, **dict.fromkeys(ROLES, SERVED)}),  # 400: no code
+    ("GET", "/account/sign-ins"): signed_in(),
+    ("POST", "/account/sign-out-everywhere"): to_login(),  # signs this browser out too, then /login
+    ("POST", "/account/devices/forget"): signed_in(),
+    ("GET", "/messages"): signed_in(),
+    # Nobody's message (or someone else's: the same answer) is 404 to every account.
+    ("POST", "/messages/{message_id:int}/read"): Rule({ANONYMOUS: LOGIN, **dict.fromkeys(ROLES, NOT_FOUND)},
+                                                      path="/messages/999999999/read"),
+    ("POST", "/messages/read-all"): signed_in(),
+    ("GET", "/forgot-password"): public(),
+    ("POST", "/forgot-password/sms"): public(form={"username": "nobody", "id_number": "44030419900307123X"}),
+    ("POST", "/forgot-password"): served(form={"username": "nobody", "id_number": "44030419900307123X"}),
+    # Without a right code in this browser's session: back to step 1 (303 /forgot-password).
+    ("GET", "/forgot-password/new-password"): public(),
+    ("POST", "/forgot-password/new-password"): public(form={"password": "x", "password_confirm": "x"}),
+    # --- Residence registration platform (web/controllers/registration.py) ---
+    # --- Acceptance-point back office (web/controllers/staff.py) ---
+    # --- Public queries (web/controllers/public.py) ---
 }
 
 

@@ -62,8 +62,10 @@ def message_text(code: str, purpose: str) -> str:
     return f"【深圳居住证】您的验证码是{code}，5分钟内有效，请勿告诉他人。如非本人操作，请忽略。"
 
 
-async def _check_limits(mobile: str, ip: str, now: datetime, limits: SmsLimits) -> None:
-    latest = await SmsCode.filter(mobile=mobile).order_by("-created_at").first()
+async def _check_limits(mobile: str, purpose: str, ip: str, now: datetime, limits: SmsLimits) -> None:
+    # The wait between two codes is per purpose: a sign-in code right after a change-of-mobile code
+    # to the same number is legitimate. The daily cap counts every purpose.
+    latest = await SmsCode.filter(mobile=mobile, purpose=purpose).order_by("-created_at").first()
     if latest and now - latest.created_at < limits.resend_after:
         raise SmsRefused("resend_wait", latest.created_at + limits.resend_after)
     # Days are Shenzhen days; compared in UTC, as stored (SQLite compares datetimes as text).
@@ -92,7 +94,7 @@ async def send_code(
     """Send a fresh 6-digit code to `mobile` (11 digits) for `purpose`, or raise SmsRefused."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown SMS purpose {purpose!r}")
-    await _check_limits(mobile, ip, now, limits)
+    await _check_limits(mobile, purpose, ip, now, limits)
     code = f"{secrets.randbelow(1_000_000):06d}"
     await SmsCode.create(
         mobile=mobile,

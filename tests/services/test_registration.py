@@ -1,0 +1,548 @@
+"""The rules of online registration (web/services/registration.py): each value, each step, the account."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from tests.conftest import DATABASE_URL, is_postgres
+from web.adapters.sms import OutboxGateway
+from web.models import Account, Person, Role, SmsOutbox
+from web.services import registration, sms
+from web.services.identity import make_id_number
+from web.services.passwords import verify_password
+from web.services.registration import (
+    RegistrationDraft,
+    StepInvalid,
+    check_account_type,
+    check_hukou_address,
+    check_id_number,
+    check_mobile,
+    check_name,
+    check_password,
+    check_password_confirm,
+    check_sms_code,
+    check_username,
+    normalize_username,
+    parse_birth_date,
+)
+
+TODAY = date(2026, 3, 1)
+BIRTH_DATE = date(1990, 3, 27)
+ID_NUMBER = make_id_number("440304", BIRTH_DATE, 123)  # a man
+MOBILE = "13812345678"
+PASSWORD = "Lychee-harbour-42"
+SECRET = "test-registration-secret-" + "x" * 32
+ANSWERS = {
+    "account_type": {"account_type": "personal"},
+    "basic": {"name": "张伟", "sex": "M", "ethnicity": "01", "birth_date": BIRTH_DATE.isoformat()},
+    "identity": {"id_number": ID_NUMBER, "hukou_address": "广东省深圳市福田区福中三路1号", "mobile": MOBILE,
+                 "sms_code": "000000"},
+    "credentials": {"username": "zhangwei", "password": PASSWORD, "password_confirm": PASSWORD},
+}
+
+
+async def code_accepted(mobile: str, code: str) -> None:
+    """A verifier that takes any code: the SMS service has tests of its own (tests/services/test_sms.py)."""
+
+
+# --- one rule per kind of value ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    ("personal", None), ("unit", "unit"), ("", "missing"), ("Personal", "missing"), ("staff", "missing"),
+])
+def test_only_personal_accounts_are_registered_online(raw: str, reason: str | None) -> None:
+    assert check_account_type(raw) == reason
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    ("张伟", None),
+    ("  张　伟 ", None),  # spaces, the ideographic one included, are squashed
+    ("买买提·艾力", None),
+    ("O'Neil Jean-Luc", None),
+    ("", "missing"),
+    ("   ", "missing"),
+    ("张" * 64, None),
+    ("张" * 65, "too_long"),
+    ("张伟2", "characters"),
+    ("<b>张伟</b>", "characters"),
+    ("张\x00伟", "characters"),
+])
+def test_name(raw: str, reason: str | None) -> None:
+    assert check_name(registration.normalize_name(raw)) == reason
+
+
+@pytest.mark.parametrize(("raw", "expected", "reason"), [
+    ("1990-03-27", date(1990, 3, 27), None),
+    ("1990-3-7", date(1990, 3, 7), None),
+    ("1990/03/27", date(1990, 3, 27), None),
+    ("1990年3月27日", date(1990, 3, 27), None),
+    ("19900327", date(1990, 3, 27), None),
+    ("１９９０－０３－２７", date(1990, 3, 27), None),  # full-width digits and hyphens
+    ("2000-02-29", date(2000, 2, 29), None),  # a leap day
+    ("2026-03-01", TODAY, None),  # born today
+    ("1900-01-01", date(1900, 1, 1), None),
+    ("", None, "missing"),
+    ("2026-02-30", None, "format"),
+    ("1990-13-01", None, "format"),
+    ("1999-02-29", None, "format"),
+    ("27/03/1990", None, "format"),
+    ("yesterday", None, "format"),
+    ("2026-03-02", None, "future"),
+    ("1899-12-31", None, "too_early"),
+])
+def test_birth_date(raw: str, expected: date | None, reason: str | None) -> None:
+    assert parse_birth_date(raw, today=TODAY) == (expected, reason)
+
+
+def id_ending_in_x() -> str:
+    number = next(make_id_number("110105", date(1949, 12, 31), n) for n in range(1, 1000)
+                  if make_id_number("110105", date(1949, 12, 31), n).endswith("X"))
+    return number
+
+
+@pytest.mark.parametrize(("raw", "sex", "birth_date", "expected", "reason"), [
+    (ID_NUMBER, "M", BIRTH_DATE, ID_NUMBER, None),
+    (ID_NUMBER, None, None, ID_NUMBER, None),  # step 2 not answered yet: no comparison
+    (" ".join([ID_NUMBER[:6], ID_NUMBER[6:14], ID_NUMBER[14:]]), "M", BIRTH_DATE, ID_NUMBER, None),
+    (ID_NUMBER.translate(str.maketrans("0123456789", "０１２３４５６７８９")), "M", BIRTH_DATE, ID_NUMBER, None),
+    ("11010519491231002x", "F", date(1949, 12, 31), "11010519491231002X", None),  # DOMAIN §7 example
+    ("", "M", BIRTH_DATE, "", "missing"),
+    ("4403041990032712", "M", BIRTH_DATE, "4403041990032712", "length"),
+    ("44030419900327123Y", "M", BIRTH_DATE, "44030419900327123Y", "format"),
+    (make_id_number("990304", BIRTH_DATE, 123), "M", BIRTH_DATE, None, "province"),
+    ("440304199002301230", "M", BIRTH_DATE, None, "birth_date"),
+    (make_id_number("440304", date(2026, 3, 2), 123), "M", BIRTH_DATE, None, "birth_date"),  # born tomorrow
+    (ID_NUMBER[:17] + ("0" if ID_NUMBER[17] != "0" else "1"), "M", BIRTH_DATE, None, "checksum"),
+    (ID_NUMBER, "F", BIRTH_DATE, ID_NUMBER, "sex_mismatch"),
+    (ID_NUMBER, "M", date(1990, 3, 28), ID_NUMBER, "birth_date_mismatch"),
+    (make_id_number("440304", BIRTH_DATE, 124), "M", BIRTH_DATE, None, "sex_mismatch"),
+    (ID_NUMBER, "F", date(1991, 1, 1), ID_NUMBER, "birth_date_mismatch"),  # the date is named first
+])
+def test_id_number(raw: str, sex: str | None, birth_date: date | None, expected: str | None,
+                   reason: str | None) -> None:
+    number, found = check_id_number(raw, today=TODAY, sex=sex, birth_date=birth_date)
+    assert found == reason
+    if expected is not None:
+        assert number == expected
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    ("广东省深圳市福田区福中三路1号", None), ("", "missing"), ("  ", "missing"), ("地" * 255, None),
+    ("地" * 256, "too_long"), ("福田\x00区", "characters"), ("福田\u200b区", "characters"),
+])
+def test_hukou_address(raw: str, reason: str | None) -> None:
+    assert check_hukou_address(registration.normalize_hukou_address(raw)) == reason
+
+
+@pytest.mark.parametrize(("raw", "expected", "reason"), [
+    ("13812345678", "13812345678", None),
+    ("138 1234 5678", "13812345678", None),
+    ("+86 138-1234-5678".replace("-", " "), "13812345678", None),
+    ("８６１３８１２３４５６７８", "13812345678", None),
+    ("", "", "missing"),
+    ("12812345678", "12812345678", "format"),
+    ("1381234567", "1381234567", "format"),
+    ("138123456789", "138123456789", "format"),
+])
+def test_mobile(raw: str, expected: str, reason: str | None) -> None:
+    assert check_mobile(raw) == (expected, reason)
+
+
+@pytest.mark.parametrize(("raw", "normalized", "reason"), [
+    ("zhangwei", "zhangwei", None),
+    ("ZhangWei_90", "zhangwei_90", None),  # stored lowercase
+    (" ｚｈａｎｇ ", "zhang", None),  # full-width letters and spaces
+    ("abcd", "abcd", None),
+    ("a" * 20, "a" * 20, None),
+    ("", "", "missing"),
+    ("abc", "abc", "length"),
+    ("a" * 21, "a" * 21, "length"),
+    ("1zhang", "1zhang", "start"),
+    ("_zhang", "_zhang", "start"),
+    ("zhang-wei", "zhang-wei", "characters"),
+    ("zhang.wei", "zhang.wei", "characters"),
+    ("张伟张伟", "张伟张伟", "start"),
+    ("admin", "admin", "taken"),  # reserved
+    ("Admin", "admin", "taken"),
+])
+def test_username(raw: str, normalized: str, reason: str | None) -> None:
+    assert normalize_username(raw) == normalized
+    assert check_username(normalized) == reason
+
+
+@pytest.mark.parametrize(("password", "reason"), [
+    (PASSWORD, None),
+    ("", "missing"),
+    ("Sh0rt!x", "too_short"),  # 7 characters
+    ("Lychee-8", None),  # exactly 8
+    ("x" * 128 + "Q", "too_long"),
+    ("x" * 120 + "Q" * 8, None),
+    ("password", "common"),
+    ("Password1", "common"),  # case does not make a common password safe
+    ("QWERTYUIOP", "common"),
+    ("1qaz2wsx", "common"),
+    ("my-zhangwei-key", "contains_username"),
+    ("ZHANGWEI!2026", "contains_username"),
+    (f"id:{ID_NUMBER}", "contains_id_number"),
+    (f"id:{ID_NUMBER.lower()}", "contains_id_number"),
+])
+def test_password_policy(password: str, reason: str | None) -> None:
+    assert check_password(password, username="zhangwei", id_number=ID_NUMBER) == reason
+
+
+def test_a_password_with_an_x_ending_id_number_in_lowercase_is_refused() -> None:
+    number = id_ending_in_x()
+    assert check_password(f"my{number.lower()}", username="someone", id_number=number) == "contains_id_number"
+
+
+@pytest.mark.parametrize(("password", "confirm", "reason"), [
+    (PASSWORD, PASSWORD, None), (PASSWORD, "", "missing"), (PASSWORD, PASSWORD.lower(), "mismatch"),
+    ("", "", "missing"),
+])
+def test_password_confirmation(password: str, confirm: str, reason: str | None) -> None:
+    assert check_password_confirm(password, confirm) == reason
+
+
+@pytest.mark.parametrize(("raw", "expected", "reason"), [
+    ("123456", "123456", None), (" 123 456 ", "123456", None), ("１２３４５６", "123456", None),
+    ("", "", "format"), ("12345", "12345", "format"), ("1234567", "1234567", "format"), ("12a456", "12a456", "format"),
+])
+def test_sms_code_format(raw: str, expected: str, reason: str | None) -> None:
+    assert check_sms_code(raw) == (expected, reason)
+
+
+def test_the_common_password_list_holds_the_10000_most_common() -> None:
+    common = registration.common_passwords()
+    assert len(common) == 10_000
+    assert {"123456", "password", "12345678", "iloveyou"} <= common
+    assert all(entry == entry.lower() for entry in common)
+
+
+# --- who already has an account ---------------------------------------------------------------------
+
+
+async def make_person(id_number: str = ID_NUMBER, name: str = "张伟", **fields: Any) -> Person:
+    return await Person.create(id_type="resident_id", id_number=id_number, name=name, **fields)
+
+
+async def make_account(username: str, *, person: Person | None = None, mobile: str = "13900000001",
+                       role: Role = Role.RESIDENT) -> Account:
+    return await Account.create(username=username, password_hash="x", role=role, mobile=mobile, person=person)
+
+
+async def test_a_username_is_taken_by_any_account(db: None) -> None:
+    await make_account("earlybird", role=Role.STAFF)
+
+    assert await registration.username_reason("earlybird") == "taken"
+    assert await registration.username_reason("latebird") is None
+
+
+async def test_an_id_number_with_an_account_is_taken(db: None) -> None:
+    await make_account("earlybird", person=await make_person())
+
+    assert await registration.id_number_reason(ID_NUMBER, "张伟") == "taken"
+    assert await registration.id_number_reason(make_id_number("440304", BIRTH_DATE, 125), "张伟") is None
+
+
+async def test_a_person_without_an_account_is_free_only_under_the_same_name(db: None) -> None:
+    await make_person()
+
+    assert await registration.id_number_reason(ID_NUMBER, "张伟") is None
+    assert await registration.id_number_reason(ID_NUMBER, "李娜") == "name_mismatch"
+
+
+async def test_a_mobile_is_taken_by_a_personal_account_only(db: None) -> None:
+    await make_account("resident1", mobile=MOBILE)
+    await make_account("staff1", mobile="13900000002", role=Role.STAFF)
+
+    assert await registration.mobile_reason(MOBILE) == "taken"
+    assert await registration.mobile_reason("13900000002") is None  # staff may register personally
+
+
+# --- the draft and its steps -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", [None, "text", [], {"answers": "x", "done": "basic", "stale": 3},
+                                 {"answers": {"name": 5}, "done": ["nonsense"], "password_hash": 1}])
+def test_an_unreadable_draft_starts_afresh(raw: object) -> None:
+    draft = RegistrationDraft.load(raw)
+
+    assert draft.current_step() == "account_type"
+    assert draft.password_hash is None
+    assert all(isinstance(value, str) for value in draft.answers.values())
+
+
+def test_a_draft_survives_the_session_store() -> None:
+    draft = RegistrationDraft(answers={"name": "张伟"}, done=["account_type", "basic"], password_hash="h",
+                              password_for=["u", "i"], verified_mobile=MOBILE, stale={"identity": {"x": "y"}})
+
+    assert RegistrationDraft.load(draft.dump()) == draft
+
+
+@pytest.mark.parametrize(("done", "current", "open_steps"), [
+    ([], "account_type", ["account_type"]),
+    (["account_type"], "basic", ["account_type", "basic"]),
+    (["account_type", "basic", "identity", "credentials"], "agreement", list(registration.STEPS)),
+    (["account_type", "identity", "credentials"], "basic", ["account_type", "basic"]),
+])
+def test_steps_open_in_order(done: list[str], current: str, open_steps: list[str]) -> None:
+    draft = RegistrationDraft(done=done)
+
+    assert draft.current_step() == current
+    assert [step for step in registration.STEPS if draft.can_open(step)] == open_steps
+
+
+async def answered(until: str = "agreement", **changes: dict[str, str]) -> RegistrationDraft:
+    """A draft with the steps before `until` accepted."""
+    draft = RegistrationDraft()
+    for step in registration.STEPS[: registration.STEPS.index(until)]:
+        form = {**ANSWERS[step], **changes.get(step, {})}
+        result = await registration.submit_step(draft, step, form, today=TODAY, verify_code=code_accepted)
+        assert result.ok, (step, result.reasons)
+    return draft
+
+
+async def test_each_accepted_step_is_kept_with_normalized_answers(db: None) -> None:
+    draft = await answered(identity={"mobile": "+86 138 1234 5678"}, credentials={"username": "ZhangWei"})
+
+    assert draft.done == ["account_type", "basic", "identity", "credentials"]
+    assert draft.answers["mobile"] == MOBILE
+    assert draft.answers["username"] == "zhangwei"
+    assert draft.verified_mobile == MOBILE
+
+
+async def test_the_draft_keeps_the_password_hash_never_the_password(db: None) -> None:
+    draft = await answered()
+
+    assert PASSWORD not in repr(draft.dump())
+    assert draft.password_hash is not None and verify_password(draft.password_hash, PASSWORD)
+    assert draft.password_for == ["zhangwei", ID_NUMBER]
+
+
+async def test_a_refused_step_keeps_what_was_typed_and_is_no_longer_accepted(db: None) -> None:
+    draft = await answered()
+
+    result = await registration.submit_step(draft, "basic", {**ANSWERS["basic"], "birth_date": "2026-02-30"},
+                                            today=TODAY)
+
+    assert result.reasons == {"birth_date": "format"}
+    assert "basic" not in draft.done
+    assert draft.answers["birth_date"] == "2026-02-30"
+    assert draft.current_step() == "basic"
+
+
+async def test_a_new_date_of_birth_reopens_the_id_number_step(db: None) -> None:
+    draft = await answered()
+
+    result = await registration.submit_step(draft, "basic", {**ANSWERS["basic"], "birth_date": "1991-03-27"},
+                                            today=TODAY)
+
+    assert result.ok
+    assert draft.current_step() == "identity"
+    assert draft.stale == {"identity": {"id_number": "birth_date_mismatch"}}
+
+
+async def test_a_new_id_number_asks_for_the_password_again(db: None) -> None:
+    draft = await answered()
+    other = make_id_number("440304", BIRTH_DATE, 125)
+
+    await registration.submit_step(draft, "identity", {**ANSWERS["identity"], "id_number": other}, today=TODAY)
+
+    assert draft.current_step() == "credentials"
+    assert draft.stale == {"credentials": {"password": "reenter"}}
+
+
+async def test_a_mobile_proved_once_needs_no_second_code(db: None) -> None:
+    draft = await answered(until="credentials")
+    form = {key: value for key, value in ANSWERS["identity"].items() if key != "sms_code"}
+
+    result = await registration.submit_step(draft, "identity", form, today=TODAY)  # no verifier: no code
+
+    assert result.ok
+
+
+async def test_the_register_code_is_checked_with_the_sms_service(db: None) -> None:
+    draft = await answered(until="identity")
+    now = datetime.now(UTC)
+    await sms.send_code(OutboxGateway(), mobile=MOBILE, purpose="register", ip="", now=now, secret=SECRET)
+    message = await SmsOutbox.filter(mobile=MOBILE).first()
+    assert message is not None and message.code
+
+    async def verify(mobile: str, code: str) -> None:
+        await sms.verify_code(mobile=mobile, purpose="register", code=code, now=now, secret=SECRET)
+
+    wrong = f"{(int(message.code) + 1) % 1_000_000:06d}"
+    refused = await registration.submit_step(draft, "identity", {**ANSWERS["identity"], "sms_code": wrong},
+                                             today=TODAY, verify_code=verify)
+    accepted = await registration.submit_step(draft, "identity",
+                                              {**ANSWERS["identity"], "sms_code": message.code},
+                                              today=TODAY, verify_code=verify)
+
+    assert refused.reasons == {"sms_code": "wrong"}
+    assert accepted.ok
+
+
+async def test_the_inline_check_of_a_field_uses_the_same_rules(db: None) -> None:
+    draft = await answered(until="identity")
+    await make_account("earlybird")
+
+    async def check(name: str, **form: str) -> str | None:
+        return await registration.check_field(name, form, draft, today=TODAY)
+
+    assert await check("id_number", id_number=make_id_number("440304", BIRTH_DATE, 124)) == "sex_mismatch"
+    assert await check("username", username="EarlyBird") == "taken"
+    assert await check("password", password="zhangwei-key", username="ZhangWei") == "contains_username"
+    assert await check("password", password="Lychee-8") is None
+    assert await check("password_confirm", password="Lychee-8", password_confirm="Lychee-9") == "mismatch"
+    with pytest.raises(ValueError):
+        await check("sms_code", sms_code="123456")
+
+
+# --- creating the account ----------------------------------------------------------------------------
+
+
+async def test_registering_creates_the_person_and_the_account(db: None) -> None:
+    draft = await answered()
+
+    account = await registration.register(draft, {"agree": "1"}, today=TODAY)
+
+    await account.fetch_related("person")
+    assert (account.username, account.role, account.mobile) == ("zhangwei", Role.RESIDENT, MOBILE)
+    assert account.verified_mobile is None  # the first login asks for an SMS code
+    assert account.real_name_verified_at is None
+    assert verify_password(account.password_hash, PASSWORD)
+    person = account.person
+    assert (person.id_type, person.id_number, person.name) == ("resident_id", ID_NUMBER, "张伟")
+    assert (person.sex, person.ethnicity, person.birth_date) == ("M", "01", BIRTH_DATE)
+    assert (person.hukou_address, person.mobile) == (ANSWERS["identity"]["hukou_address"], MOBILE)
+
+
+async def test_the_agreement_must_be_accepted(db: None) -> None:
+    draft = await answered()
+
+    with pytest.raises(StepInvalid) as refused:
+        await registration.register(draft, {}, today=TODAY)
+
+    assert (refused.value.step, refused.value.reasons) == ("agreement", {"agree": "missing"})
+    assert await Account.all().count() == 0
+
+
+async def test_an_unfinished_draft_registers_nothing(db: None) -> None:
+    draft = await answered(until="credentials")
+
+    with pytest.raises(StepInvalid) as refused:
+        await registration.register(draft, {"agree": "1"}, today=TODAY)
+
+    assert refused.value.step == "credentials"
+    assert await Person.all().count() == 0
+
+
+async def test_a_known_person_without_an_account_gets_it_and_keeps_what_was_recorded(db: None) -> None:
+    known = await make_person(mobile="13900000009")
+    draft = await answered()
+
+    account = await registration.register(draft, {"agree": "1"}, today=TODAY)
+
+    person = await Person.get(id=known.id)
+    assert account.person_id == known.id  # type: ignore[attr-defined]
+    assert await Person.all().count() == 1
+    assert person.mobile == "13900000009"  # left in a unit's application: online authentication uses it
+    assert (person.sex, person.birth_date, person.hukou_address) == ("M", BIRTH_DATE,
+                                                                     ANSWERS["identity"]["hukou_address"])
+
+
+@pytest.mark.parametrize(("made_meanwhile", "step", "reasons"), [
+    ("account_for_id", "identity", {"id_number": "taken"}),
+    ("person_with_other_name", "identity", {"id_number": "name_mismatch"}),
+    ("account_with_mobile", "identity", {"mobile": "taken"}),
+    ("account_with_username", "credentials", {"username": "taken"}),
+])
+async def test_someone_registering_first_sends_the_person_back_to_the_step(
+    db: None, made_meanwhile: str, step: str, reasons: dict[str, str]
+) -> None:
+    draft = await answered()
+    if made_meanwhile == "account_for_id":
+        await make_account("earlybird", person=await make_person())
+    elif made_meanwhile == "person_with_other_name":
+        await make_person(name="李娜")
+    elif made_meanwhile == "account_with_mobile":
+        await make_account("earlybird", mobile=MOBILE)
+    else:
+        await make_account("zhangwei")
+
+    with pytest.raises(StepInvalid) as refused:
+        await registration.register(draft, {"agree": "1"}, today=TODAY)
+
+    assert (refused.value.step, refused.value.reasons) == (step, reasons)
+    assert await Account.filter(person__id_number=ID_NUMBER, username="zhangwei").count() == 0
+
+
+async def test_registering_the_same_draft_twice_creates_one_account(db: None) -> None:
+    draft = await answered()
+
+    first = await registration.register(draft, {"agree": "1"}, today=TODAY)
+    second = await registration.register(draft, {"agree": "1"}, today=TODAY)
+
+    assert first.id == second.id
+    assert await Account.all().count() == 1
+
+
+async def test_two_tabs_registering_at_once_create_one_account(db: None) -> None:
+    draft = await answered()
+    tab_a, tab_b = RegistrationDraft.load(draft.dump()), RegistrationDraft.load(draft.dump())
+
+    results = await asyncio.gather(
+        registration.register(tab_a, {"agree": "1"}, today=TODAY),
+        registration.register(tab_b, {"agree": "1"}, today=TODAY),
+    )
+
+    assert results[0].id == results[1].id
+    assert await Account.all().count() == 1 and await Person.all().count() == 1
+
+
+async def test_two_people_with_one_id_number_at_once_get_one_account(db: None) -> None:
+    first = await answered()
+    second = await answered(identity={"mobile": "13987654321"}, credentials={"username": "zhangwei2"})
+
+    results = await asyncio.gather(
+        registration.register(first, {"agree": "1"}, today=TODAY),
+        registration.register(second, {"agree": "1"}, today=TODAY),
+        return_exceptions=True,
+    )
+
+    created = [result for result in results if isinstance(result, Account)]
+    refused = [result for result in results if isinstance(result, StepInvalid)]
+    assert len(created) == 1 and len(refused) == 1, results
+    assert (refused[0].step, refused[0].reasons) == ("identity", {"id_number": "taken"})
+    assert await Account.all().count() == 1
+
+
+@pytest.mark.skipif(not is_postgres(DATABASE_URL), reason="SQLite runs one transaction at a time")
+async def test_two_people_claiming_one_known_person_at_once_get_one_account(db: None) -> None:
+    await make_person()  # declared by a unit, no account yet: the row lock makes the second wait
+    first = await answered()
+    second = await answered(identity={"mobile": "13987654321"}, credentials={"username": "zhangwei2"})
+
+    results = await asyncio.gather(
+        registration.register(first, {"agree": "1"}, today=TODAY),
+        registration.register(second, {"agree": "1"}, today=TODAY),
+        return_exceptions=True,
+    )
+
+    assert sum(isinstance(result, Account) for result in results) == 1, results
+    assert await Account.filter(person__id_number=ID_NUMBER).count() == 1
+
+
+async def test_the_person_and_the_account_are_created_together_or_not_at_all(db: None) -> None:
+    draft = await answered()
+    await make_account("zhangwei")  # the username is taken between the checks and the insert
+
+    with pytest.raises(Exception):  # noqa: B017 - the database's unique constraint, whichever class
+        await registration._create_account(draft)
+
+    assert await Person.filter(id_number=ID_NUMBER).count() == 0

@@ -1,0 +1,613 @@
+"""Online registration of a personal account (DOMAIN §2): the rules of each step, and the account.
+
+Every check returns a reason code (None when the value is good), never a message: the controller
+translates. A step's answers live in a server-side draft (`RegistrationDraft`) until the last step
+creates the Person and the Account in one transaction.
+
+The password never sits in the draft: once the credentials step validates, the draft keeps only its
+argon2id hash, tied to the username and ID number it was checked against. The policy "must not
+contain the username or the ID number" cannot be checked again on a hash, so changing either of
+those afterwards asks for the password again.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from web.models import Account, IdType, Person, Role
+from web.services import identity, passwords, rules, sms
+
+# The steps, in order, and the form fields of each (CONTRACT.md names; account_type is ours).
+STEPS = ("account_type", "basic", "identity", "credentials", "agreement")
+STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    "account_type": ("account_type",),
+    "basic": ("name", "sex", "ethnicity", "birth_date"),
+    "identity": ("id_number", "hukou_address", "mobile", "sms_code"),
+    "credentials": ("username", "password", "password_confirm"),
+    "agreement": ("agree",),
+}
+FIELD_STEP = {name: step for step, names in STEP_FIELDS.items() for name in names}
+# Fields never kept in the draft nor shown back: secrets, and the one-time code.
+SECRET_FIELDS = frozenset({"password", "password_confirm", "sms_code"})
+# Fields whose check asks the database whether an account already uses the value.
+LOOKUP_FIELDS = frozenset({"username", "id_number", "mobile"})
+
+# Longer input is cut before anything else looks at it: nothing typed can fill the session store.
+MAX_INPUT_LENGTH = 300
+NAME_MAX_LENGTH = 64  # Person.name
+HUKOU_ADDRESS_MAX_LENGTH = 255  # Person.hukou_address
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+PASSWORD_MAX_LENGTH = 128  # argon2 takes any length; a cap keeps one request's hashing cheap
+# Usernames: 4-20 characters, a letter first, then letters, digits or underscores; stored lowercase.
+USERNAME_MIN_LENGTH = 4
+USERNAME_MAX_LENGTH = 20
+_USERNAME_CHARACTERS = re.compile(r"[a-z0-9_]+")
+# Names that would pass for the service itself in messages or screenshots.
+RESERVED_USERNAMES = frozenset(
+    {"admin", "administrator", "root", "system", "staff", "support", "service", "juzhu", "null"}
+)
+# Inline availability checks per network address (usernames, ID numbers and mobiles that already
+# have an account): enough for people registering behind one router, too slow to enumerate.
+LOOKUPS_PER_IP = 100
+LOOKUP_WINDOW_SECONDS = 600
+
+# Marks that appear in names: 买买提·艾力 (middle dots), O'Neil, Jean-Luc, St. John.
+_NAME_MARKS = frozenset(" ·•・‧.-'’")
+_BIRTH_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{4})(\d{2})(\d{2})")
+_SMS_CODE = re.compile(r"[0-9]{6}")
+# Spends an SMS code sent to a mobile (sms.verify_code with purpose "register"), or raises sms.CodeRejected.
+CodeVerifier = Callable[[str, str], Awaitable[None]]
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
+
+
+class StepInvalid(Exception):
+    """The stored answers of `step` no longer hold (an earlier change, or someone registered first)."""
+
+    def __init__(self, step: str, reasons: dict[str, str]) -> None:
+        super().__init__(step)
+        self.step = step
+        self.reasons = reasons
+
+
+@dataclass
+class StepResult:
+    """What a step's form gave: normalized answers to keep, and the reason code of each problem."""
+
+    answers: dict[str, str]
+    reasons: dict[str, str] = field(default_factory=dict)  # field -> reason code, in form order
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+
+@dataclass
+class RegistrationDraft:
+    """The registration so far, kept in the visitor's (server-side) session between steps."""
+
+    answers: dict[str, str] = field(default_factory=dict)
+    done: list[str] = field(default_factory=list)  # steps whose answers were accepted
+    password_hash: str | None = None
+    password_for: list[str] | None = None  # [username, id_number] the password was checked against
+    verified_mobile: str | None = None  # the number an SMS code proved, so going back needs no new code
+    stale: dict[str, dict[str, str]] = field(default_factory=dict)  # step -> reasons found later
+
+    @classmethod
+    def load(cls, raw: object) -> RegistrationDraft:
+        """The draft from the session; anything unexpected there starts a fresh one."""
+        if not isinstance(raw, dict):
+            return cls()
+        answers = raw.get("answers")
+        done = raw.get("done")
+        stale = raw.get("stale")
+        password_for = raw.get("password_for")
+        return cls(
+            answers={k: v for k, v in answers.items() if isinstance(v, str)} if isinstance(answers, dict) else {},
+            done=[step for step in STEPS if isinstance(done, list) and step in done],
+            password_hash=raw.get("password_hash") if isinstance(raw.get("password_hash"), str) else None,
+            password_for=password_for if isinstance(password_for, list) else None,
+            verified_mobile=raw.get("verified_mobile") if isinstance(raw.get("verified_mobile"), str) else None,
+            stale={k: v for k, v in stale.items() if k in STEPS and isinstance(v, dict)}
+            if isinstance(stale, dict) else {},
+        )
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "answers": self.answers,
+            "done": self.done,
+            "password_hash": self.password_hash,
+            "password_for": self.password_for,
+            "verified_mobile": self.verified_mobile,
+            "stale": self.stale,
+        }
+
+    def current_step(self) -> str:
+        """The first step not yet accepted: where the visitor continues."""
+        return next((step for step in STEPS if step not in self.done), STEPS[-1])
+
+    def can_open(self, step: str) -> bool:
+        """A step opens once every step before it is accepted (no skipping ahead)."""
+        return all(earlier in self.done for earlier in STEPS[: STEPS.index(step)])
+
+    def reopen(self, step: str, reasons: dict[str, str]) -> None:
+        """A step accepted before fails now: the visitor answers it again, told why."""
+        if step in self.done:
+            self.done.remove(step)
+        self.stale[step] = reasons
+
+    def keep_typed(self, step: str, form: Mapping[str, Any]) -> None:
+        """Remember what was typed in a step, even with errors, so going back loses nothing."""
+        for name in STEP_FIELDS[step]:
+            if name not in SECRET_FIELDS:
+                self.answers[name] = clip(text(form, name))
+
+
+def text(form: Mapping[str, Any], name: str) -> str:
+    """A form field as text: absent, or a file where text belongs (a multipart POST), is ""."""
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def clip(value: object) -> str:
+    return value[:MAX_INPUT_LENGTH] if isinstance(value, str) else ""
+
+
+def _squash(raw: str) -> str:
+    """Surrounding and repeated whitespace (ideographic spaces included) removed."""
+    return " ".join(clip(raw).split())
+
+
+# --- one rule per kind of value -------------------------------------------------------------------
+
+
+def check_account_type(raw: str) -> str | None:
+    """Only personal accounts are registered online; unit accounts only at an acceptance point."""
+    if raw == "personal":
+        return None
+    return "unit" if raw == "unit" else "missing"
+
+
+def normalize_name(raw: str) -> str:
+    return _squash(raw)
+
+
+def check_name(name: str) -> str | None:
+    """missing, too_long, characters (letters, combining marks, spaces and a few name marks only)."""
+    if not name:
+        return "missing"
+    if len(name) > NAME_MAX_LENGTH:
+        return "too_long"
+    if any(unicodedata.category(char)[0] not in "LM" and char not in _NAME_MARKS for char in name):
+        return "characters"
+    return None
+
+
+def check_sex(raw: str) -> str | None:
+    return None if raw in ("M", "F") else "missing"
+
+
+def check_ethnicity(raw: str) -> str | None:
+    return None if raw in {entry.code for entry in rules.ETHNICITIES} else "missing"
+
+
+def parse_birth_date(raw: str, *, today: date) -> tuple[date | None, str | None]:
+    """The date typed (YYYY-MM-DD, also with / . 年月日 or as 8 digits, full-width digits too), or why not:
+    missing, format (not a real date, e.g. 2026-02-30), future, too_early."""
+    text = "".join(unicodedata.normalize("NFKC", clip(raw)).split())
+    if not text:
+        return None, "missing"
+    match = _BIRTH_DATE.fullmatch(text)
+    if not match:
+        return None, "format"
+    parts = [int(part) for part in match.groups() if part is not None]
+    try:
+        day = date(*parts)
+    except ValueError:
+        return None, "format"
+    if day > today:
+        return None, "future"
+    if day < EARLIEST_BIRTH_DATE:
+        return None, "too_early"
+    return day, None
+
+
+def check_id_number(raw: str, *, today: date, sex: str | None, birth_date: date | None) -> tuple[str, str | None]:
+    """The ID number as stored, and why it fails: missing, the identity.check_citizen_id reasons
+    (length, format, province, birth_date, checksum), then sex_mismatch / birth_date_mismatch when
+    it disagrees with what step 2 says."""
+    number = identity.normalize_id_number(clip(raw))
+    if not number:
+        return number, "missing"
+    if reason := identity.check_citizen_id(number, today=today):
+        return number, reason
+    if sex is not None and birth_date is not None:
+        mismatch = identity.check_citizen_id_matches(number, sex=sex, birth_date=birth_date)
+        if mismatch:
+            return number, f"{mismatch}_mismatch"
+    return number, None
+
+
+def normalize_hukou_address(raw: str) -> str:
+    return _squash(raw)
+
+
+def check_hukou_address(address: str) -> str | None:
+    if not address:
+        return "missing"
+    if len(address) > HUKOU_ADDRESS_MAX_LENGTH:
+        return "too_long"
+    if any(unicodedata.category(char)[0] == "C" for char in address):
+        return "characters"
+    return None
+
+
+def check_mobile(raw: str) -> tuple[str, str | None]:
+    """The 11-digit number (full-width digits, spaces, +86 accepted), or why not: missing, format."""
+    text = clip(raw)
+    if not text.strip():
+        return "", "missing"
+    mobile = identity.normalize_mobile(text)
+    return (mobile, None) if mobile else (text.strip(), "format")
+
+
+def normalize_username(raw: str) -> str:
+    """As stored and as typed at login: full-width letters to ASCII, no spaces, lowercase."""
+    return "".join(unicodedata.normalize("NFKC", clip(raw)).split()).lower()
+
+
+def check_username(username: str) -> str | None:
+    """missing, length (4-20), start (a letter first), characters (a-z, 0-9, _), taken (reserved)."""
+    if not username:
+        return "missing"
+    if not USERNAME_MIN_LENGTH <= len(username) <= USERNAME_MAX_LENGTH:
+        return "length"
+    if not ("a" <= username[0] <= "z"):
+        return "start"
+    if not _USERNAME_CHARACTERS.fullmatch(username):
+        return "characters"
+    if username in RESERVED_USERNAMES:
+        return "taken"
+    return None
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 10,000 most common passwords (web/data/README.md says where the list comes from)."""
+    with COMMON_PASSWORDS_FILE.open(encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines if line.strip())
+
+
+def check_password(password: str, *, username: str, id_number: str) -> str | None:
+    """missing, too_short, too_long, contains_username, contains_id_number, common.
+
+    Case does not matter: "Password1" is as guessable as "password1", and a username or an ID
+    number (with x or X) inside the password is found whatever its case.
+    """
+    if not password:
+        return "missing"
+    if len(password) < rules.PASSWORD_MIN_LENGTH:
+        return "too_short"
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return "too_long"
+    folded = password.casefold()
+    if username and username.casefold() in folded:
+        return "contains_username"
+    if id_number and id_number.casefold() in folded:
+        return "contains_id_number"
+    if folded in common_passwords():
+        return "common"
+    return None
+
+
+def check_password_confirm(password: str, confirm: str) -> str | None:
+    if not confirm:
+        return "missing"
+    return None if confirm == password else "mismatch"
+
+
+def check_sms_code(raw: str) -> tuple[str, str | None]:
+    """The 6 digits typed (full-width digits and spaces accepted), or "format"."""
+    code = "".join(unicodedata.normalize("NFKC", clip(raw)).split())
+    return code, None if _SMS_CODE.fullmatch(code) else "format"
+
+
+def check_agree(raw: str) -> str | None:
+    return None if raw else "missing"
+
+
+# --- who already has an account --------------------------------------------------------------------
+
+
+async def username_reason(username: str) -> str | None:
+    return "taken" if await Account.exists(username=username) else None
+
+
+async def id_number_reason(number: str, name: str) -> str | None:
+    """taken: an account already belongs to this ID number; name_mismatch: a person with this ID
+    number is known (a unit declared or applied for them) under another name."""
+    person = await Person.get_or_none(id_type=IdType.RESIDENT_ID, id_number=number)
+    if person is None:
+        return None
+    if await Account.exists(person_id=person.id):
+        return "taken"
+    if name and person.name != name:
+        return "name_mismatch"
+    return None
+
+
+async def mobile_reason(mobile: str) -> str | None:
+    """taken: one personal account per mobile number (staff and unit agents may keep theirs)."""
+    return "taken" if await Account.exists(mobile=mobile, role=Role.RESIDENT) else None
+
+
+# --- the steps ---------------------------------------------------------------------------------------
+
+
+def _basic_facts(draft: RegistrationDraft, *, today: date) -> tuple[str | None, date | None]:
+    """Sex and birth date from an accepted step 2, for the ID number to agree with."""
+    if "basic" not in draft.done:
+        return None, None
+    birth_date, _ = parse_birth_date(draft.answers.get("birth_date", ""), today=today)
+    sex = draft.answers.get("sex")
+    return (sex if check_sex(sex or "") is None else None), birth_date
+
+
+async def check_field(name: str, form: Mapping[str, Any], draft: RegistrationDraft, *, today: date) -> str | None:
+    """The reason one field fails, for the inline check on change (the SMS code is checked on submit)."""
+    value = text(form, name)
+    if name == "name":
+        return check_name(normalize_name(value))
+    if name == "birth_date":
+        return parse_birth_date(value, today=today)[1]
+    if name == "id_number":
+        sex, birth_date = _basic_facts(draft, today=today)
+        number, reason = check_id_number(value, today=today, sex=sex, birth_date=birth_date)
+        return reason or await id_number_reason(number, draft.answers.get("name", ""))
+    if name == "hukou_address":
+        return check_hukou_address(normalize_hukou_address(value))
+    if name == "mobile":
+        mobile, reason = check_mobile(value)
+        return reason or await mobile_reason(mobile)
+    if name == "username":
+        username = normalize_username(value)
+        return check_username(username) or await username_reason(username)
+    if name == "password":
+        return check_password(
+            value, username=normalize_username(text(form, "username")),
+            id_number=draft.answers.get("id_number", ""),
+        )
+    if name == "password_confirm":
+        return check_password_confirm(text(form, "password"), value)
+    raise ValueError(f"no inline check for {name!r}")
+
+
+def _check_basic(form: Mapping[str, Any], *, today: date) -> StepResult:
+    answers = {
+        "name": normalize_name(text(form, "name")),
+        "sex": clip(text(form, "sex")),
+        "ethnicity": clip(text(form, "ethnicity")),
+        "birth_date": clip(text(form, "birth_date")).strip(),
+    }
+    birth_date, birth_reason = parse_birth_date(answers["birth_date"], today=today)
+    if birth_date:
+        answers["birth_date"] = birth_date.isoformat()
+    reasons = {
+        "name": check_name(answers["name"]),
+        "sex": check_sex(answers["sex"]),
+        "ethnicity": check_ethnicity(answers["ethnicity"]),
+        "birth_date": birth_reason,
+    }
+    return StepResult(answers, {k: v for k, v in reasons.items() if v})
+
+
+async def _check_identity(
+    form: Mapping[str, Any], draft: RegistrationDraft, *, today: date, verify_code: CodeVerifier | None = None
+) -> StepResult:
+    """Step 3. `verify_code(mobile, code)` spends an SMS code (raising sms.CodeRejected); without it
+    (re-checking stored answers) the mobile must be the one a code already proved."""
+    sex, birth_date = _basic_facts(draft, today=today)
+    typed_number = text(form, "id_number")
+    number, id_problem = check_id_number(typed_number, today=today, sex=sex, birth_date=birth_date)
+    if id_problem is None:
+        id_problem = await id_number_reason(number, draft.answers.get("name", ""))
+    address = normalize_hukou_address(text(form, "hukou_address"))
+    mobile, mobile_problem = check_mobile(text(form, "mobile"))
+    if mobile_problem is None:
+        mobile_problem = await mobile_reason(mobile)
+    code_problem = None
+    if mobile_problem is None and mobile != draft.verified_mobile:
+        code, code_problem = check_sms_code(text(form, "sms_code"))
+        if verify_code is None:
+            code_problem = "missing"
+        elif code_problem is None:
+            try:
+                await verify_code(mobile, code)
+            except sms.CodeRejected as rejected:
+                code_problem = rejected.reason
+            else:
+                # Proved even if other answers of the step are wrong: a code works once, so fixing
+                # a typo in the ID number must not need a new text message.
+                draft.verified_mobile = mobile
+    reasons = {
+        "id_number": id_problem,
+        "hukou_address": check_hukou_address(address),
+        "mobile": mobile_problem,
+        "sms_code": code_problem,
+    }
+    answers = {"id_number": number if id_problem is None else clip(typed_number),
+               "hukou_address": address, "mobile": mobile}
+    return StepResult(answers, {k: v for k, v in reasons.items() if v})
+
+
+async def _check_credentials(form: Mapping[str, Any], draft: RegistrationDraft) -> StepResult:
+    username = normalize_username(text(form, "username"))
+    password = text(form, "password")
+    reasons = {
+        "username": check_username(username) or await username_reason(username),
+        "password": check_password(password, username=username, id_number=draft.answers.get("id_number", "")),
+        "password_confirm": check_password_confirm(password, text(form, "password_confirm")),
+    }
+    return StepResult({"username": username}, {k: v for k, v in reasons.items() if v})
+
+
+async def _recheck(step: str, draft: RegistrationDraft, *, today: date) -> dict[str, str]:
+    """The reasons the stored answers of an accepted step fail now (empty: they still hold)."""
+    answers = draft.answers
+    if step == "account_type":
+        reason = check_account_type(answers.get("account_type", ""))
+        return {"account_type": reason} if reason else {}
+    if step == "basic":
+        return _check_basic(answers, today=today).reasons
+    if step == "identity":
+        return (await _check_identity(answers, draft, today=today)).reasons
+    if step == "credentials":
+        username = answers.get("username", "")
+        reasons: dict[str, str] = {}
+        if reason := check_username(username) or await username_reason(username):
+            reasons["username"] = reason
+        if draft.password_hash is None or draft.password_for != [username, answers.get("id_number", "")]:
+            reasons["password"] = "reenter"
+        return reasons
+    return {}
+
+
+async def submit_step(
+    draft: RegistrationDraft, step: str, form: Mapping[str, Any], *, today: date,
+    verify_code: CodeVerifier | None = None,
+) -> StepResult:
+    """Check a step's form and keep its answers in the draft; accepted when the result is ok.
+
+    Accepting a step checks the later accepted steps again: a new date of birth may no longer agree
+    with the ID number, a new ID number needs the password again. Those steps become open again
+    with their reasons kept in `draft.stale`.
+    """
+    draft.keep_typed(step, form)
+    if step == "account_type":
+        account_type = clip(text(form, "account_type"))
+        reason = check_account_type(account_type)
+        result = StepResult({"account_type": account_type}, {"account_type": reason} if reason else {})
+    elif step == "basic":
+        result = _check_basic(form, today=today)
+    elif step == "identity":
+        result = await _check_identity(form, draft, today=today, verify_code=verify_code)
+    elif step == "credentials":
+        result = await _check_credentials(form, draft)
+    else:
+        raise ValueError(f"the {step!r} step is submitted with register()")
+    draft.answers.update(result.answers)
+    draft.stale.pop(step, None)
+    if not result.ok:
+        if step in draft.done:
+            draft.done.remove(step)
+        return result
+    if step == "credentials":
+        draft.password_hash = passwords.hash_password(text(form, "password"))
+        draft.password_for = [result.answers["username"], draft.answers.get("id_number", "")]
+    if step not in draft.done:
+        draft.done.append(step)
+        draft.done.sort(key=STEPS.index)
+    for later in STEPS[STEPS.index(step) + 1 :]:
+        if later in draft.done and (reasons := await _recheck(later, draft, today=today)):
+            draft.reopen(later, reasons)
+    return result
+
+
+# --- the account -------------------------------------------------------------------------------------
+
+
+async def register(draft: RegistrationDraft, form: Mapping[str, Any], *, today: date) -> Account:
+    """The last step: with the agreement accepted, create the Person and the Account in one transaction.
+
+    Raises StepInvalid for the agreement itself, or for an earlier step whose stored answers no
+    longer hold (someone registered that username, ID number or mobile in the meantime).
+    A second submission of the same draft (a double click, a second tab) creates nothing and
+    returns the account the first one created.
+    """
+    if reason := check_agree(text(form, "agree")):
+        raise StepInvalid("agreement", {"agree": reason})
+    try:
+        for step in STEPS[:-1]:
+            if step not in draft.done:
+                raise StepInvalid(step, {})
+            if reasons := await _recheck(step, draft, today=today):
+                raise StepInvalid(step, reasons)
+        return await _create_account(draft)
+    except (IntegrityError, StepInvalid) as refused:
+        # Perhaps this very draft was registered already, by a double click or another tab, just
+        # before or while this request checked it: then its username and ID number are "taken".
+        if (existing := await _created_from(draft)) is not None:
+            return existing
+        if isinstance(refused, StepInvalid):
+            raise
+        if await Account.exists(username=draft.answers["username"]):
+            raise StepInvalid("credentials", {"username": "taken"}) from None
+        raise StepInvalid("identity", {"id_number": "taken"}) from None
+
+
+async def _created_from(draft: RegistrationDraft) -> Account | None:
+    """The account this very draft created: its password hash is unique (salted) to the draft."""
+    if not draft.password_hash or not draft.answers.get("username"):
+        return None
+    return await Account.get_or_none(username=draft.answers["username"], password_hash=draft.password_hash)
+
+
+async def _create_account(draft: RegistrationDraft) -> Account:
+    answers = draft.answers
+    assert draft.password_hash is not None
+    birth_date = date.fromisoformat(answers["birth_date"])
+    async with in_transaction():
+        # Locked (PostgreSQL): two registrations of one person known without an account wait in turn,
+        # and the second then finds the first one's account. SQLite runs one transaction at a time.
+        person = (
+            await Person.filter(id_type=IdType.RESIDENT_ID, id_number=answers["id_number"])
+            .select_for_update()
+            .first()
+        )
+        if person is None:
+            person = await Person.create(
+                id_type=IdType.RESIDENT_ID,
+                id_number=answers["id_number"],
+                name=answers["name"],
+                sex=answers["sex"],
+                ethnicity=answers["ethnicity"],
+                birth_date=birth_date,
+                hukou_address=answers["hukou_address"],
+                mobile=answers["mobile"],
+            )
+        else:
+            # Known already (a unit declared or applied for them): only with no account and the
+            # same name. Fill what is missing; keep what is recorded, such as the mobile left in a
+            # unit's application, which online real-name authentication sends its code to.
+            if await Account.exists(person_id=person.id):
+                raise StepInvalid("identity", {"id_number": "taken"})
+            if person.name != answers["name"]:
+                raise StepInvalid("identity", {"id_number": "name_mismatch"})
+            filled = {
+                "sex": answers["sex"], "ethnicity": answers["ethnicity"], "birth_date": birth_date,
+                "hukou_address": answers["hukou_address"], "mobile": answers["mobile"],
+            }
+            missing = [name for name, value in filled.items() if not getattr(person, name)]
+            for name in missing:
+                setattr(person, name, filled[name])
+            if missing:
+                await person.save(update_fields=missing)
+        # verified_mobile stays empty: the issue wants the first login to ask for an SMS code, even
+        # though registering proved the number once.
+        return await Account.create(
+            username=answers["username"],
+            password_hash=draft.password_hash,
+            role=Role.RESIDENT,
+            mobile=answers["mobile"],
+            verified_mobile=None,
+            person=person,
+        )
