@@ -74,7 +74,7 @@ PASSWORD = "Journey-2026!"
 
 
 def new_account(live_server: Any, role: str = "resident", password: str = PASSWORD,
-                point: str | None = None) -> tuple[str, str]:
+                point: str | None = None, with_person: bool = False) -> tuple[str, str]:
     """Create an account through `python -m web.manage createaccount`; returns (username, mobile).
 
     Staff need `point`, their acceptance point's code (the street code, e.g. "440304001").
@@ -90,7 +90,8 @@ def new_account(live_server: Any, role: str = "resident", password: str = PASSWO
     mobile = f"139{secrets.randbelow(10**8):08d}"
     subprocess.run(
         [sys.executable, "-m", "web.manage", "createaccount", "--username", username,
-         "--mobile", mobile, "--role", role, *(["--point", point] if point else [])],
+         "--mobile", mobile, "--role", role, *(["--point", point] if point else []),
+         *(["--with-person"] if with_person else [])],
         cwd=Path(__file__).resolve().parent.parent, env={**live_server.env, "ACCOUNT_PASSWORD": password},
         check=True, capture_output=True, timeout=60,
     )

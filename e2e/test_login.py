@@ -62,12 +62,17 @@ def test_bad_sign_in_input_gets_a_message_at_its_field_and_keeps_the_username(pa
     expect(page.get_by_label("用户名")).to_have_value("nobody-here")
 
 
-def test_signing_in_on_b_signs_a_out_with_the_time(
+def test_signing_in_on_b_signs_a_out_with_the_time_and_a_keeps_its_draft(
     page: Page, browser: Browser, devices: dict[str, dict[str, Any]], device_name: str,
     base_url: str, live_server: Any,
 ) -> None:
-    username, mobile = new_account(live_server)
+    username, mobile = new_account(live_server, with_person=True)
     sign_in(page, base_url, username, mobile)
+    # A starts changing the hukou address; htmx keeps the draft on the server as it is typed.
+    page.goto("/account/details")
+    with page.expect_response(lambda response: response.url.endswith("/account/details/draft")):
+        page.get_by_label("户籍地址").fill("湖南省长沙市岳麓区麓山南路932号")
+        page.get_by_label("户籍地址").blur()
 
     other = browser.new_context(**devices[device_name], **visitor_address(), base_url=base_url).new_page()
     sign_in(other, base_url, username, None)
@@ -79,6 +84,11 @@ def test_signing_in_on_b_signs_a_out_with_the_time(
     axe_check(page)
     sign_in(page, base_url, username, None)
     expect(page.get_by_role("heading", level=1)).to_have_text("我的居住证")
+
+    page.goto("/account/details")
+    expect(page.get_by_text("已为您恢复上次未保存的修改")).to_be_visible()
+    expect(page.get_by_label("户籍地址")).to_have_value("湖南省长沙市岳麓区麓山南路932号")
+    axe_check(page)
 
 
 def test_five_wrong_passwords_lock_the_account_until_the_time_shown(page: Page, live_server: Any) -> None:

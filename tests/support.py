@@ -140,7 +140,7 @@ async def create_account(role: str, **fields: Any) -> Any:
     return await Account.create(**values)
 
 
-async def _open_session(client: AsyncTestClient, account: Any, platform: str = "permit") -> str:
+async def open_session(client: AsyncTestClient, account: Any, platform: str = "permit") -> str:
     """Store a signed-in session for `account` exactly as the session middleware would."""
     app = client.app
     session_id = secrets.token_hex(16)  # ServerSideSessionConfig's default: 32 hex characters
@@ -164,7 +164,7 @@ def sign_in_as(client: AsyncTestClient, role: str, platform: str = "permit", **f
 
     async def create_and_open() -> tuple[Any, str]:
         account = await create_account(role, **fields)
-        return account, await _open_session(client, account, platform)
+        return account, await open_session(client, account, platform)
 
     account, session_id = run_db(client, create_and_open)
     # the same domain and path the middleware's own Set-Cookie uses, so a later response replaces it

@@ -118,6 +118,8 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/account/details"): signed_in(),
     # The table's accounts have no Person: the handler sends them back to the page (303).
     ("POST", "/account/details"): signed_in(form={"name": "张伟"}),
+    ("POST", "/account/details/draft"): signed_in(form={"hukou_address": "湖南省长沙市"}),
+    ("POST", "/account/details/discard"): signed_in(),
     ("GET", "/account/password"): signed_in(),
     ("POST", "/account/password"): Rule({ANONYMOUS: LOGIN, **dict.fromkeys(ROLES, SERVED)}),  # 400: empty form
     ("GET", "/account/mobile"): signed_in(),

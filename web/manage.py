@@ -43,13 +43,14 @@ async def run_createadmin(settings: Settings, username: str, mobile: str | None)
 
 
 async def run_createaccount(
-    settings: Settings, username: str, mobile: str, role: str, point: str | None
+    settings: Settings, username: str, mobile: str, role: str, point: str | None, with_person: bool
 ) -> None:
     password = os.environ.get("ACCOUNT_PASSWORD") or _ask_password()
     async with TortoiseContext() as context:
         await context.init(config=tortoise_config(settings.database_url))
         account = await create_account(
-            username=username, password=password, mobile=mobile, role=Role(role), point_code=point
+            username=username, password=password, mobile=mobile, role=Role(role), point_code=point,
+            with_person=with_person,
         )
     print(f"{account.role} {account.username!r} created")
 
@@ -88,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     createaccount.add_argument("--mobile", required=True)
     createaccount.add_argument("--role", choices=[role.value for role in Role], default=Role.RESIDENT.value)
     createaccount.add_argument("--point", help="staff: the acceptance point's code (its street code)")
+    createaccount.add_argument("--with-person", action="store_true",
+                               help="give the account a person with a made-up valid ID number")
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
@@ -97,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "seed":
             asyncio.run(run_seed(settings))
         elif args.command == "createaccount":
-            asyncio.run(run_createaccount(settings, args.username, args.mobile, args.role, args.point))
+            asyncio.run(run_createaccount(settings, args.username, args.mobile, args.role, args.point, args.with_person))
         else:
             asyncio.run(run_createadmin(settings, args.username, args.mobile))
     except ValueError as error:

@@ -14,7 +14,9 @@ from litestar.testing import AsyncTestClient
 from tests.support import (
     SESSION_COOKIE,
     SESSION_STORE,
+    open_session,
     create_account,
+    csrf_token,
     page_heading,
     post_form,
     run_db,
@@ -733,3 +735,54 @@ async def test_overview_runs_a_fixed_number_of_queries(client: AsyncTestClient, 
 
     assert response.status_code == 200
     assert queries.count <= 4, queries  # account, person, unread count (+ nothing per row)
+
+
+# --- the basic-information draft: what was typed survives the end of the session ---------------
+
+def hukou_typed(response: Response) -> str:
+    match = re.search(r'<textarea[^>]*id="hukou_address"[^>]*>(.*?)</textarea>', response.text, re.S)
+    assert match, "no hukou_address field"
+    return html.unescape(match.group(1)).strip()
+
+
+async def test_typed_details_are_kept_as_a_draft_and_come_back(client: AsyncTestClient) -> None:
+    _, person = resident_with_person(client)
+    token = await csrf_token(client, "/account/details")
+
+    saved = await client.post("/account/details/draft", data={**DETAILS, "hukou_address": "长沙市麓山南路932号"},
+                              headers={"HX-Request": "true", "x-csrftoken": token})
+    assert saved.status_code == 204
+    assert reload(client, Person, person).hukou_address == "湖南省长沙市岳麓区麓山南路1号"  # not saved yet
+
+    page = await client.get("/account/details")
+    assert "已为您恢复上次未保存的修改" in page.text
+    assert hukou_typed(page) == "长沙市麓山南路932号"
+
+    await post_form(client, "/account/details/discard", form_page="/account/details")
+    page = await client.get("/account/details")
+    assert "已为您恢复" not in page.text
+    assert hukou_typed(page) == "湖南省长沙市岳麓区麓山南路1号"
+
+
+async def test_a_draft_survives_being_signed_out_by_a_login_elsewhere(client: AsyncTestClient) -> None:
+    account, _ = resident_with_person(client)
+    await post_form(client, "/account/details/draft", {"hukou_address": "长沙市麓山南路932号"},
+                    form_page="/account/details")
+
+    run_db(client, lambda: auth.end_sessions(account))  # what a login on another device does
+    assert (await client.get("/account/details", follow_redirects=False)).headers["location"] == "/login"
+
+    sign_out(client)
+    session_id = run_db(client, lambda: open_session(client, account))  # signing in again
+    client.cookies.set(SESSION_COOKIE, session_id, domain=client.base_url.host)
+    assert hukou_typed(await client.get("/account/details")) == "长沙市麓山南路932号"
+
+
+async def test_a_failed_save_keeps_a_draft_and_a_good_one_clears_it(client: AsyncTestClient) -> None:
+    resident_with_person(client)
+
+    await post_form(client, "/account/details", {**DETAILS, "name": ""})
+    assert "已为您恢复" in (await client.get("/account/details")).text
+
+    await post_form(client, "/account/details", DETAILS)
+    assert "已为您恢复" not in (await client.get("/account/details")).text

@@ -11,14 +11,14 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXTemplate
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from web.controllers.register import error_message, ethnicity_options
 from web.controllers.sms_widget import SmsState, client_ip, code_error, refusal_message, send_sms
 from web.i18n import gettext as _
 from web.models import Account, Person
-from web.services import auth, dashboard, messages, profile, sms
+from web.services import auth, dashboard, drafts, messages, profile, sms
 from web.services.clock import SHENZHEN
 from web.services.identity import mask_id_number, mask_mobile
 from web.sessions import end_session, rotate_session_id
@@ -74,6 +74,9 @@ def _notice_text(kind: str | None) -> str | None:
     }.get(kind or "")
 
 
+DETAILS_DRAFT = "account_details"  # the server-side draft of the basic-information form
+
+
 def _now() -> datetime:
     return datetime.now(UTC)  # security timers: the real clock, never /dev/clock
 
@@ -116,7 +119,27 @@ class AccountController(Controller):
     async def show_details(self, request: Request) -> Template:
         account: Account = request.state.account
         person = await _person(account)
-        return self._details_page(account, person, profile.details_form(person))
+        form = profile.details_form(person)
+        # What was typed and not yet saved comes back, even after being signed out (a login elsewhere).
+        draft = await drafts.load(account.id, DETAILS_DRAFT) if person else None
+        if draft:
+            form = {**form, **{name: draft[name] for name in profile.DETAIL_FIELDS if name in draft}}
+        return self._details_page(account, person, form, restored=bool(draft))
+
+    @post("/account/details/draft", name="account_details_draft", opt=SIGNED_IN)
+    async def save_details_draft(self, request: Request) -> Response[None] | Redirect:
+        """htmx saves the form as it is typed (on change); without JavaScript, 保存 does it."""
+        account: Account = request.state.account
+        form = await request.form()
+        await drafts.save(account.id, DETAILS_DRAFT, _form_values(form, profile.DETAIL_FIELDS))
+        if request.htmx:
+            return Response(None, status_code=204)
+        return Redirect(path="/account/details", status_code=HTTP_303_SEE_OTHER)
+
+    @post("/account/details/discard", name="account_details_discard", opt=SIGNED_IN)
+    async def discard_details_draft(self, request: Request) -> Redirect:
+        await drafts.discard(request.state.account.id, DETAILS_DRAFT)
+        return Redirect(path="/account/details", status_code=HTTP_303_SEE_OTHER)
 
     @post("/account/details", name="account_details_submit", opt=SIGNED_IN)
     async def submit_details(self, request: Request) -> Template | Redirect:
@@ -129,16 +152,19 @@ class AccountController(Controller):
         today = await request.app.state.clock.today()
         reasons = await profile.update_details(account, person, values, today=today)
         if reasons:
+            await drafts.save(account.id, DETAILS_DRAFT, values)
             errors = {name: _details_message(name, reason) for name, reason in reasons.items()}
             shown = {**profile.details_form(person), **values}
             return self._details_page(account, person, shown, errors=errors, status_code=400)
+        await drafts.discard(account.id, DETAILS_DRAFT)
         return _done(request, "details_saved")
 
     def _details_page(
         self, account: Account, person: Person | None, form: Mapping[str, str], *,
-        errors: dict[str, str] | None = None, status_code: int = 200,
+        errors: dict[str, str] | None = None, status_code: int = 200, restored: bool = False,
     ) -> Template:
         return Template("account/details.html", status_code=status_code, context={
+            "restored": restored,
             "person": person,
             "masked_id_number": mask_id_number(person.id_number) if person else "",
             "locked": profile.locked_fields(account),

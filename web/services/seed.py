@@ -355,11 +355,13 @@ async def create_admin(*, username: str, password: str, mobile: str) -> Account:
 
 
 async def create_account(
-    *, username: str, password: str, mobile: str, role: Role, point_code: str | None = None
+    *, username: str, password: str, mobile: str, role: Role, point_code: str | None = None,
+    with_person: bool = False,
 ) -> Account:
     """An account of any role from the command line (first set-up, test data for QA journeys).
 
     Staff belong to an acceptance point: `point_code` is its street code (e.g. 440304001).
+    `with_person` gives a resident a Person with a made-up, valid ID number (QA journeys).
     """
     point = None
     if point_code:
@@ -371,6 +373,25 @@ async def create_account(
         raise ValueError("mobile must be an 11-digit mainland mobile number")
     if await Account.exists(username=username):
         raise ValueError(f"the username {username!r} is taken")
+    person = await _made_up_person(username, normalized) if with_person else None
     return await Account.create(
-        username=username, password_hash=hash_password(password), role=role, mobile=normalized, point=point
+        username=username, password_hash=hash_password(password), role=role, mobile=normalized,
+        point=point, person=person,
+    )
+
+
+async def _made_up_person(username: str, mobile: str) -> Person:
+    """A Person for a test account: a random birth date and sequence give a fresh valid ID number."""
+    import secrets
+
+    while True:
+        birth = date(1970, 1, 1) + timedelta(days=secrets.randbelow(365 * 30))
+        sequence = secrets.randbelow(999) + 1
+        number = make_id_number("440304", birth, sequence)
+        if not await Person.exists(id_type=IdType.RESIDENT_ID, id_number=number):
+            break
+    return await Person.create(
+        id_type=IdType.RESIDENT_ID, id_number=number, name=f"测试{username[-4:]}",
+        sex=Sex.MALE if sequence % 2 else Sex.FEMALE, ethnicity="01", birth_date=birth,
+        hukou_address="广东省深圳市福田区福华路1号", mobile=mobile,
     )
