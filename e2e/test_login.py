@@ -132,4 +132,17 @@ def test_remember_me_signs_in_on_that_device_without_the_password(
     again.get_by_label("居住证/签注申办").check()
     again.get_by_role("button", name="登录").click()
     expect(again.get_by_role("heading", level=1)).to_have_text("我的居住证")
+
+    # A password change forgets every remembered device: the same device needs the password again.
+    again.goto("/account/password")
+    again.get_by_label("当前密码").fill(PASSWORD)
+    again.get_by_label("新密码", exact=True).fill("Changed-2026-pass")
+    again.get_by_label("再次输入新密码").fill("Changed-2026-pass")
+    again.get_by_role("button", name="修改密码").click()
+    again.get_by_role("button", name="退出").click()
+    again.goto("/login")
+    expect(again.get_by_text("可不输入密码直接登录")).to_have_count(0)
+    again.get_by_label("用户名").fill(username)
+    again.get_by_role("button", name="登录").click()
+    expect(again.locator("#password-error")).to_contain_text("请输入密码")
     later.close()

@@ -371,6 +371,19 @@ async def test_a_device_token_that_is_not_valid_gets_the_credentials_refusal(
     assert (refused.reason, refused.until) == ("credentials", None)
 
 
+async def test_device_remembered_agrees_with_what_a_token_sign_in_would_do(db: None) -> None:
+    account = await new_account()
+    token = await auth.issue_device_token(account, now=T0)
+
+    assert await auth.device_remembered(account.username, token, now=T0 + timedelta(days=1))
+    assert await auth.device_remembered(account.username, token, now=T0 + timedelta(days=1))  # spends nothing
+    assert not await auth.device_remembered("someone-else", token, now=T0)
+    assert not await auth.device_remembered(account.username, "", now=T0)
+    assert not await auth.device_remembered(account.username, token, now=T0 + TOKEN_LIFE)
+    await _change_password(account, token)
+    assert not await auth.device_remembered(account.username, token, now=T0 + timedelta(days=1))
+
+
 async def test_a_device_token_works_until_just_before_30_days(db: None) -> None:
     account = await new_account()
     token = await auth.issue_device_token(account, now=T0)

@@ -72,7 +72,7 @@ class AuthController(Controller):
             return Redirect(path="/me")
         notice = request.session.pop("notice", None) if request.session else None
         username = request.cookies.get(USERNAME_COOKIE, "")
-        return self._login_page(
+        return await self._login_page(
             request,
             form={"platform": "permit", "username": username, "remember": "1" if username else ""},
             notice=_notice_text(notice),
@@ -96,7 +96,7 @@ class AuthController(Controller):
         if not password and not device_token:
             errors["password"] = _("Enter your password.")
         if errors:
-            return self._login_page(request, values, errors=errors, status_code=400)
+            return await self._login_page(request, values, errors=errors, status_code=400)
 
         now = datetime.now(UTC)
         # Before any password is hashed: argon2id is deliberately slow (STACK.md).
@@ -108,7 +108,7 @@ class AuthController(Controller):
             message = _("Too many sign-in attempts from your network. Try again after %(time)s.") % {
                 "time": _hh_mm(retry_at)
             }
-            return self._login_page(request, values, errors={"username": message}, status_code=429)
+            return await self._login_page(request, values, errors={"username": message}, status_code=429)
 
         new_device_token: str | None = None
         try:
@@ -121,7 +121,7 @@ class AuthController(Controller):
                 device = await auth.login_with_device_token(values["username"], device_token, now=now)
                 account, new_device_token = device.account, device.new_token
         except auth.LoginRefused as refused:
-            return self._login_page(request, values, errors=self._refusal(refused), status_code=400)
+            return await self._login_page(request, values, errors=self._refusal(refused), status_code=400)
 
         if auth.needs_sms_check(account):
             request.session["pending_login"] = {
@@ -251,17 +251,24 @@ class AuthController(Controller):
         # One answer for an unknown username and a wrong password (DOMAIN §2).
         return {"password": _("The username or password is not right.")}
 
-    def _login_page(
+    async def _login_page(
         self, request: Request, form: dict[str, str], *, errors: dict[str, str] | None = None,
         notice: str | None = None, status_code: int = 200,
     ) -> Template:
         remembered = request.cookies.get(USERNAME_COOKIE, "")
-        device_ready = bool(request.cookies.get(DEVICE_COOKIE)) and remembered == form.get("username")
+        token = request.cookies.get(DEVICE_COOKIE, "")
+        # Promise a password-free sign-in only while the token still works (not revoked by a
+        # password change, "sign out everywhere" or expiry); otherwise drop the stale cookies.
+        device_ready = remembered == form.get("username") and await auth.device_remembered(
+            remembered, token, now=datetime.now(UTC)
+        )
+        cookies = [] if device_ready or not token else _remember_cookies(request, None, None)
         return Template(
             "auth/login.html",
             context={"form": form, "errors": errors or {}, "notice": notice,
                      "device_ready": device_ready, "remembered": remembered},
             status_code=status_code,
+            cookies=cookies,
         )
 
     def _sms_page(

@@ -183,6 +183,16 @@ async def login_with_device_token(username: str, raw_token: str, *, now: datetim
     return DeviceLogin(account=account, new_token=await issue_device_token(account, now=now))
 
 
+async def device_remembered(username: str, raw_token: str, *, now: datetime) -> bool:
+    """Whether this device's token would still sign `username` in (read only: nothing is spent)."""
+    if not raw_token or not username:
+        return False
+    token = await DeviceToken.get_or_none(
+        token_hash=_token_hash(raw_token), revoked_at__isnull=True, expires_at__gt=now
+    ).select_related("account")
+    return token is not None and token.account.username == normalize_username(username)
+
+
 async def forget_device(raw_token: str, *, now: datetime) -> None:
     await DeviceToken.filter(token_hash=_token_hash(raw_token), revoked_at__isnull=True).update(
         revoked_at=now
