@@ -345,9 +345,12 @@ async def test_a_password_change_ends_remember_me(client: AsyncTestClient) -> No
         await auth.change_password(await Account.get(id=account.id), "Another-pass-2026", now=datetime.now(UTC))
 
     run_db(client, change)
+    page = await client.get("/login")  # the login page finds the token revoked and drops the cookies
+    assert "可不输入密码直接登录" not in page.text
+    assert "Max-Age=0" in set_cookies(page)["juzhu_device"]
     response = await submit_login(client, account.username, password="")
     assert response.status_code == 400
-    assert "用户名或密码不正确" in error_at(response, "password")
+    assert "请输入密码" in error_at(response, "password")
 
 
 async def test_forget_this_device_revokes_the_token(client: AsyncTestClient) -> None:
