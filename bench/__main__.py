@@ -34,10 +34,14 @@ class Goal:
 
 
 # Each later feature adds its pages here (anonymous pages first; signed-in pages need a login step).
+# With 16 requests in flight on one worker, a page served at 400 req/s spends ~40 ms queued on
+# average; p95 allows for the load generator sharing the two cores.
 GOALS = [
-    Goal("/healthz", p95_ms=60, min_rps=300),
-    Goal("/", p95_ms=80, min_rps=250),
-    Goal("/?lang=en", p95_ms=80, min_rps=250),
+    Goal("/healthz", p95_ms=150, min_rps=300),
+    Goal("/", p95_ms=150, min_rps=250),
+    Goal("/?lang=en", p95_ms=150, min_rps=250),
+    Goal("/points", p95_ms=250, min_rps=100),
+    Goal("/login", p95_ms=150, min_rps=250),
 ]
 
 
