@@ -47,3 +47,38 @@ async def test_counter_counts_only_inside_its_block(
         pass
     await client.get("/healthz")
     assert queries.count == 0
+
+
+# --- budgets of the pages every visitor sees --------------------------------------------------------
+
+async def test_points_list_runs_one_query(client: AsyncTestClient, count_queries: QueryCounter) -> None:
+    with count_queries() as queries:
+        response = await client.get("/points")
+    assert response.status_code == 200 and response.text.count('class="point"') == 74
+    assert queries.count == 1, queries
+
+
+async def test_login_page_runs_no_query_without_a_remembered_device(
+    client: AsyncTestClient, count_queries: QueryCounter
+) -> None:
+    with count_queries() as queries:
+        response = await client.get("/login")
+    assert response.status_code == 200
+    assert queries.count == 0, queries
+
+
+async def test_a_signed_in_page_costs_the_account_and_the_unread_count(
+    client: AsyncTestClient, count_queries: QueryCounter
+) -> None:
+    from tests.support import sign_in_as
+
+    sign_in_as(client, "resident")
+    with count_queries() as queries:
+        response = await client.get("/")
+    assert response.status_code == 200
+    assert queries.count == 2, queries  # the account (guard) and the header's unread badge
+
+    with count_queries() as queries:
+        response = await client.get("/me")
+    assert response.status_code == 200
+    assert queries.count <= 4, queries
