@@ -16,6 +16,8 @@ from litestar.utils.dataclass import extract_dataclass_items
 _SCOPE_ID = "juzhu.session_id"
 # The id given up by rotate_session_id, deleted from the store with the response.
 _SCOPE_RETIRED = "juzhu.session_retired"
+# The session as it was loaded, to write back only what this request changed.
+_SCOPE_LOADED = "juzhu.session_loaded"
 
 
 class LazySessionBackend(ServerSideSessionBackend):
@@ -26,6 +28,9 @@ class LazySessionBackend(ServerSideSessionBackend):
     - An id the client sent is kept only if the store knew it; otherwise the session gets a new
       id, so a visitor cannot plant a session id (fixation). `rotate_session_id` issues a new id
       at login and privilege changes.
+    - Only the keys a request changed are written back, over what the store holds by then: a slow
+      request (an inline check) must not put back an older draft that a faster one (a step's
+      POST) saved meanwhile. Litestar writes the whole session it loaded.
     """
 
     async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
@@ -35,6 +40,7 @@ class LazySessionBackend(ServerSideSessionBackend):
             data = await self.get(session_id, store=store)
             if data is not None:
                 connection.scope[_SCOPE_ID] = session_id  # type: ignore[literal-required]
+                connection.scope[_SCOPE_LOADED] = self.deserialize_data(data)  # type: ignore[literal-required]
                 return self.deserialize_data(data)
         return {}
 
@@ -52,8 +58,12 @@ class LazySessionBackend(ServerSideSessionBackend):
         if old_id:
             await self.delete(old_id, store=store)
         if scope_session and scope_session is not Empty:
-            await super().store_in_message(scope_session, message, connection)
-            return
+            loaded = connection.scope.get(_SCOPE_LOADED)
+            if loaded is not None and not old_id:
+                scope_session = await self._merged_with_store(scope_session, loaded, connection, store)
+            if scope_session:
+                await super().store_in_message(scope_session, message, connection)
+                return
         cookie_id = connection.cookies.get(self.config.key)
         if not cookie_id:
             return
@@ -66,6 +76,21 @@ class LazySessionBackend(ServerSideSessionBackend):
             "Set-Cookie",
             Cookie(value="null", key=self.config.key, expires=0, **params).to_header(header=""),
         )
+
+    async def _merged_with_store(
+        self, session: dict[str, Any], loaded: dict[str, Any], connection: ASGIConnection, store: Any
+    ) -> dict[str, Any]:
+        """The stored session as it is now, with this request's own changes applied on top."""
+        changed = {key: value for key, value in session.items() if key not in loaded or loaded[key] != value}
+        removed = [key for key in loaded if key not in session]
+        if not changed and not removed:
+            return session
+        raw = await self.get(self.get_session_id(connection), store=store)
+        current = self.deserialize_data(raw) if raw is not None else {}
+        current.update(changed)
+        for key in removed:
+            current.pop(key, None)
+        return current
 
 
 @dataclass
