@@ -51,3 +51,9 @@ async def test_saving_keeps_the_submit_token(db: None) -> None:
     account = await create_account("resident")
     token = (await drafts.save(account.id, "apply", {"a": 1})).token
     assert (await drafts.save(account.id, "apply", {"a": 2})).token == token
+
+
+async def test_nul_characters_from_a_tampered_form_are_dropped(db: None) -> None:
+    account = await create_account("resident")
+    await drafts.save(account.id, "details", {"name": "张\x00伟", "rows": [{"x": "a\x00"}]})
+    assert await drafts.load(account.id, "details") == {"name": "张伟", "rows": [{"x": "a"}]}

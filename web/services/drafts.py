@@ -19,8 +19,20 @@ async def load(account_id: int, kind: str) -> dict[str, Any] | None:
     return dict(draft.data) if draft else None
 
 
+def _storable(value: Any) -> Any:
+    """PostgreSQL's JSON cannot hold NUL characters: a tampered form must not fail the save."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {str(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    return value
+
+
 async def save(account_id: int, kind: str, data: dict[str, Any]) -> Draft:
     """Create or replace the draft; its one-time submit token is kept."""
+    data = _storable(data)
     draft = await Draft.get_or_none(account_id=account_id, kind=kind)
     if draft is None:
         try:
