@@ -217,5 +217,7 @@ def page(context: BrowserContext) -> Page:
 @pytest.fixture
 def no_js_page(new_context: Any, devices: dict[str, dict[str, Any]], device_name: str) -> Page:
     """The same device with JavaScript off: every page must work without it."""
-    return new_context(**devices[device_name], **visitor_address(), java_script_enabled=False).new_page()
+    page = new_context(**devices[device_name], **visitor_address(), java_script_enabled=False).new_page()
+    page.javascript_disabled = True  # type: ignore[attr-defined]  # read by support.axe_check
+    return page
 

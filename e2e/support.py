@@ -21,7 +21,13 @@ AXE_OPTIONS: dict[str, Any] = {
 
 
 def axe_check(page: Page) -> None:
-    """Fail, listing each violation and the elements it found, unless axe finds none on the page."""
+    """Fail, listing each violation and the elements it found, unless axe finds none on the page.
+
+    Pages without JavaScript are skipped: axe is a script and never returns there; the same markup
+    is scanned by the journeys that run with JavaScript.
+    """
+    if getattr(page, "javascript_disabled", False):
+        return
     results = _axe.run(page, options=AXE_OPTIONS)
     if results.violations_count:
         lines = [f"{results.violations_count} axe violation(s) on {page.url}:"]
