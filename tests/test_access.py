@@ -105,6 +105,9 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/session/extend"): signed_in(),
     # --- Home (web/controllers/dashboard.py) ---
     ("GET", "/me"): signed_in(),
+    # 居住登记回执 of the resident's own registration: nobody's (or someone else's) is 404.
+    ("GET", "/me/registrations/{registration_id:int}/receipt"): Rule(
+        {**only("resident").expect, "resident": NOT_FOUND}, path="/me/registrations/999999999/receipt"),
     # --- Registration (web/controllers/register.py) ---
     # Public: registering needs no account. A POST ahead of the draft is sent back to its step (303).
     ("GET", "/register"): public(),
@@ -140,8 +143,49 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/forgot-password/new-password"): public(),
     ("POST", "/forgot-password/new-password"): public(form={"password": "x", "password_confirm": "x"}),
     # --- Residence registration platform (web/controllers/registration.py) ---
+    ("GET", "/registration"): only("resident"),
+    ("GET", "/registration/houses"): only("resident"),
+    # An empty form: the resident's handler answers 400 (choose the house).
+    ("POST", "/registration/houses"): Rule({ANONYMOUS: LOGIN, "resident": SERVED,
+                                            **{role: FORBIDDEN for role in ROLES if role != "resident"}}),
+    ("GET", "/registration/finder"): only("resident", path="/registration/finder?district=440304"),
+    ("GET", "/registration/finder/search"): only("resident", path="/registration/finder/search?house_search=4403"),
+    ("GET", "/registration/declare/{declarant:str}/{kind:str}"): only(
+        "resident", path="/registration/declare/landlord/move-in"),
+    ("POST", "/registration/declare/{declarant:str}/{kind:str}"): Rule(
+        {ANONYMOUS: LOGIN, "resident": SERVED, **{role: FORBIDDEN for role in ROLES if role != "resident"}},
+        path="/registration/declare/assisted/move-out", form={"event_date": "2026-01-01"}),
+    ("POST", "/registration/declare/{declarant:str}/{kind:str}/occupants"): only(
+        "resident", path="/registration/declare/landlord/move-in/occupants", form={"occupants_action": "add"}),
+    ("GET", "/registration/declarations"): only("resident"),
+    # Nobody's declaration (or another account's: the same answer) is 404 to residents.
+    ("GET", "/registration/declarations/{declaration_id:int}"): Rule(
+        {ANONYMOUS: LOGIN, "resident": NOT_FOUND, **{role: FORBIDDEN for role in ROLES if role != "resident"}},
+        path="/registration/declarations/999999999"),
     # --- Acceptance-point back office (web/controllers/staff.py) ---
+    # Only staff; the table's staff belong to no point, so the paged lists send them back to /staff
+    # (303) and any item is 404 to them (as another point's is to every staff member).
+    ("GET", "/staff"): only("staff"),
+    ("GET", "/staff/declarations"): only("staff"),
+    ("GET", "/staff/house-links"): only("staff"),
+    ("GET", "/staff/declarations/{declaration_id:int}"): Rule(
+        {**only("staff").expect, "staff": NOT_FOUND}, path="/staff/declarations/999999999"),
+    ("POST", "/staff/declarations/{declaration_id:int}/approve"): Rule(
+        {**only("staff").expect, "staff": NOT_FOUND}, path="/staff/declarations/999999999/approve"),
+    ("POST", "/staff/declarations/{declaration_id:int}/reject"): Rule(
+        {**only("staff").expect, "staff": NOT_FOUND}, path="/staff/declarations/999999999/reject",
+        form={"reason_code": "address"}),
+    ("GET", "/staff/house-links/{link_id:int}"): Rule(
+        {**only("staff").expect, "staff": NOT_FOUND}, path="/staff/house-links/999999999"),
+    ("POST", "/staff/house-links/{link_id:int}/approve"): Rule(
+        {**only("staff").expect, "staff": NOT_FOUND}, path="/staff/house-links/999999999/approve"),
+    ("POST", "/staff/house-links/{link_id:int}/reject"): Rule(
+        {**only("staff").expect, "staff": NOT_FOUND}, path="/staff/house-links/999999999/reject",
+        form={"reason_code": "documents"}),
     # --- Public queries (web/controllers/public.py) ---
+    ("GET", "/query/registration"): public(),
+    # 居住登记查询: a POST form (ID numbers stay out of URLs); the sample number fails its check (400).
+    ("POST", "/query/registration"): served(form={"name": "李明", "id_type": "resident_id", "id_number": "x"}),
 }
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
 
-from web.services import dashboard
+from web.controllers.staff import localized
+from web.services import dashboard, my_registrations, rules
 
 # Which home each kind of account sees (residents: the platform chosen at login).
 HOMES = {
@@ -25,4 +28,21 @@ class DashboardController(Controller):
         account = request.state.account
         platform = request.session.get("platform", "permit") if account.role == "resident" else None
         summary = await dashboard.summary(account)
-        return Template(HOMES[(account.role, platform)], context={"summary": summary, "platform": platform})
+        context = {"summary": summary, "platform": platform}
+        if platform == "registration" and summary.person is not None:
+            today = await request.app.state.clock.today()
+            context["mine"] = await my_registrations.registrations_of(summary.person.id, today=today)
+        return Template(HOMES[(account.role, platform)], context=context)
+
+    @get("/registrations/{registration_id:int}/receipt", name="registration_receipt", opt={"access": "resident"})
+    async def show_registration_receipt(self, request: Request, registration_id: FromPath[int]) -> Template:
+        """居住登记回执: the printable receipt of one of the resident's own registrations."""
+        person_id = request.state.account.person_id
+        receipt = await my_registrations.receipt(person_id, registration_id) if person_id else None
+        if receipt is None:
+            raise NotFoundException()  # someone else's registration looks like none at all
+        return Template("registration_receipt.html", context={
+            "receipt": receipt,
+            "printed_on": await request.app.state.clock.today(),
+            "id_types": localized(rules.ID_DOCUMENT_TYPES),
+        })

@@ -1,12 +1,48 @@
-"""Public pages: the start page, the list of acceptance points and the health check."""
+"""Public pages: the start page, the list of acceptance points, 居住登记查询 and the health check."""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from litestar import Controller, Request, get, post
 from litestar.response import Response, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
-from web.services import health, points
+from web.controllers.register import error_message
+from web.controllers.sms_widget import client_ip
+from web.controllers.staff import localized
+from web.i18n import gettext as _
+from web.services import health, my_registrations, points, ratelimit, rules
+from web.services.clock import SHENZHEN
+
+QUERY_FIELDS = ("name", "id_type", "id_number")
+
+
+def _query_message(field: str, reason: str) -> str:
+    """The message beside a field of the registration query (identity-card checks: registration's)."""
+    ours = {
+        ("name", "missing"): _("Enter the name as it is written on the identity document"),
+        ("id_type", "missing"): _("Select the type of identity document"),
+        ("id_number", "missing"): _("Enter the number of the identity document"),
+        ("id_number", "invalid"): _("The document number must be 5 to 32 letters, digits or hyphens"),
+    }
+    return ours.get((field, reason)) or error_message(field, reason)
+
+
+def _query_page(
+    values: Mapping[str, str], *, errors: dict[str, str] | None = None, refused: str | None = None,
+    registered: bool | None = None, status_code: int = 200,
+) -> Template:
+    return Template("public/registration_query.html", status_code=status_code, context={
+        "form": values,
+        "errors": errors or {},
+        "refused": refused,
+        "registered": registered,
+        "id_types": list(localized(rules.ID_DOCUMENT_TYPES).items()),
+        "queries_per_ip": my_registrations.QUERIES_PER_IP,
+        "window_minutes": my_registrations.QUERY_WINDOW_SECONDS // 60,
+    })
 
 
 class PublicController(Controller):
@@ -19,6 +55,36 @@ class PublicController(Controller):
     @get("/points", name="points", opt={"access": "public"})
     async def list_points(self) -> Template:
         return Template("public/points.html", context={"districts": await points.points_by_district()})
+
+    # --- 居住登记查询: does this person have a current registration? (yes or no, never the address) ---
+    # A POST form: ID numbers never travel in URLs (nor in logs of them).
+
+    @get("/query/registration", name="registration_query", opt={"access": "public"})
+    async def show_registration_query(self) -> Template:
+        return _query_page({"name": "", "id_type": "resident_id", "id_number": ""})
+
+    @post("/query/registration", name="registration_query_submit", opt={"access": "public"})
+    async def query_registration(self, request: Request) -> Template:
+        form = await request.form()
+        values = {name: str(form.get(name, ""))[:100] for name in QUERY_FIELDS}
+        today = await request.app.state.clock.today()
+        query = my_registrations.check_query(values["name"], values["id_type"], values["id_number"], today=today)
+        if query.errors or query.id_type is None:
+            errors = {name: _query_message(name, query.errors[name]) for name in QUERY_FIELDS
+                      if query.errors and name in query.errors}
+            return _query_page(values, errors=errors, status_code=400)
+        now = datetime.now(UTC)  # a security limit: the real clock
+        retry_at = await ratelimit.hit(
+            request.app.stores.get("ratelimit"), f"registration-query:{client_ip(request)}",
+            limit=my_registrations.QUERIES_PER_IP, window_seconds=my_registrations.QUERY_WINDOW_SECONDS, now=now,
+        )
+        if retry_at is not None:
+            refused = _("Too many queries from your network. Try again after %(time)s.") % {
+                "time": retry_at.astimezone(SHENZHEN).strftime("%H:%M")}
+            return _query_page(values, refused=refused, status_code=429)
+        registered = await my_registrations.has_current_registration(
+            name=query.name, id_type=query.id_type, id_number=query.id_number)
+        return _query_page(values, registered=registered)
 
     @get("/healthz", name="healthz", opt={"access": "public", "skip_session": True}, cache=False)
     async def check_health(self, request: Request) -> Response[dict[str, str]]:
