@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from contextvars import ContextVar
 from functools import cache
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -63,6 +65,13 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_locale.get()).ngettext(singular, plural, n)
+
+
+def code_options(entries: Iterable[Any]) -> list[tuple[str, str]]:
+    """A code list (rules.Label, rules.Ethnicity: .code, .zh, .en) as (code, name) pairs in the
+    request's language, for selects, radios and lookups."""
+    chinese = _locale.get() == "zh"
+    return [(entry.code, entry.zh if chinese else entry.en) for entry in entries]
 
 
 def set_locale(locale: str) -> None:

@@ -7,7 +7,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
-from web.controllers.staff import localized
+from web.i18n import code_options
 from web.services import dashboard, my_registrations, rules
 
 # Which home each kind of account sees (residents: the platform chosen at login).
@@ -44,5 +44,5 @@ class DashboardController(Controller):
         return Template("registration_receipt.html", context={
             "receipt": receipt,
             "printed_on": await request.app.state.clock.today(),
-            "id_types": localized(rules.ID_DOCUMENT_TYPES),
+            "id_types": dict(code_options(rules.ID_DOCUMENT_TYPES)),
         })

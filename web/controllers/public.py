@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from web.controllers.register import error_message
 from web.controllers.sms_widget import client_ip
-from web.controllers.staff import localized
+from web.i18n import code_options
 from web.i18n import gettext as _
 from web.services import health, my_registrations, points, ratelimit, rules
 from web.services.clock import SHENZHEN
@@ -39,7 +39,7 @@ def _query_page(
         "errors": errors or {},
         "refused": refused,
         "registered": registered,
-        "id_types": list(localized(rules.ID_DOCUMENT_TYPES).items()),
+        "id_types": code_options(rules.ID_DOCUMENT_TYPES),
         "queries_per_ip": my_registrations.QUERIES_PER_IP,
         "window_minutes": my_registrations.QUERY_WINDOW_SECONDS // 60,
     })

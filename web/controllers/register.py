@@ -177,8 +177,7 @@ def shown_values(form: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, s
 
 
 def ethnicity_options() -> list[tuple[str, str]]:
-    chinese = i18n.current_locale() == "zh"
-    return [(entry.code, entry.zh if chinese else entry.en) for entry in rules.ETHNICITIES]
+    return i18n.code_options(rules.ETHNICITIES)
 
 
 async def lookup_allowed(request: Request) -> datetime | None:

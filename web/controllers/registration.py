@@ -116,8 +116,7 @@ def apply_row_action(values: dict[str, str], rows: int, action: str) -> tuple[di
 
 
 def options(entries: tuple[rules.Label, ...]) -> list[tuple[str, str]]:
-    chinese = i18n.current_locale() == "zh"
-    return [(entry.code, entry.zh if chinese else entry.en) for entry in entries]
+    return i18n.code_options(entries)
 
 
 def code_lists() -> dict[str, list[tuple[str, str]]]:

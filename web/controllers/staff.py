@@ -25,8 +25,7 @@ CONFLICTS = ("not_pending", "already_registered", "not_registered_here", "move_o
 
 def localized(entries: tuple[rules.Label, ...]) -> dict[str, str]:
     """A code list as code -> name in the visitor's language."""
-    chinese = i18n.current_locale() == "zh"
-    return {entry.code: entry.zh if chinese else entry.en for entry in entries}
+    return dict(i18n.code_options(entries))
 
 
 def _conflict_message(reason: str) -> str:
