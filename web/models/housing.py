@@ -122,8 +122,9 @@ class ResidenceDeclaration(Model):
     class Meta:
         table = "residence_declarations"
         indexes = [
-            # The staff queue: pending declarations of the point's street.
-            Index(fields=("street_id", "status"), name="idx_declarations_street_status"),
+            # The staff queue: pending declarations of the point's street, late ones first, then
+            # oldest first, paged by (submitted_at, id).
+            Index(fields=("street_id", "status", "is_late", "submitted_at", "id"), name="idx_declarations_queue"),
             # 我的申报: the declarant's own declarations, newest first.
             Index(fields=("declarant_id", "submitted_at"), name="idx_declarations_declarant"),
         ]
@@ -141,6 +142,9 @@ class DeclarationOccupant(Model):
     )
     # The move-in fields below stay empty on a move-out, which needs only the person.
     hukou_address_type = fields.CharField(max_length=16, default="", db_default="")
+    # The hukou address as declared: a person already known keeps their profile's address, the
+    # declaration keeps what the declarant wrote (staff compare the two).
+    hukou_address = fields.CharField(max_length=255, default="", db_default="")
     occupation = fields.SmallIntField(null=True)  # rules.OCCUPATIONS, codes 1-13
     workplace = fields.CharField(max_length=128, default="", db_default="")  # 服务处所
     reason_code = fields.SmallIntField(null=True)  # 来深事由, rules.REASONS, codes 1-14

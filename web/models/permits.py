@@ -113,8 +113,13 @@ class PermitApplication(Model):
     class Meta:
         table = "permit_applications"
         indexes = [
-            # The staff queue: a point's applications in one state, oldest first.
-            Index(fields=("point_id", "state", "submitted_at"), name="idx_applications_queue"),
+            # The staff queue: a point's applications in one state, oldest first, paged by
+            # (submitted_at, id) so a deep page costs what the first one does.
+            Index(fields=("point_id", "state", "submitted_at", "id"), name="idx_applications_queue"),
+            # Past their time limit first: a point's applications by due date.
+            Index(fields=("point_id", "due_date", "id"), name="idx_applications_due"),
+            # Staff search by name.
+            Index(fields=("point_id", "name"), name="idx_applications_point_name"),
             # A person's history, and the public progress query by name + ID number.
             Index(fields=("person_id",), name="idx_applications_person"),
             Index(fields=("id_number",), name="idx_applications_id_number"),
