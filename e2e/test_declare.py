@@ -130,12 +130,21 @@ def test_landlord_links_a_house_and_declares_two_tenants(page: Page, base_url: s
 
     # A date in the future is explained beside the field; everything typed stays.
     page.get_by_label("入住日期").fill((shenzhen_today() + timedelta(days=5)).isoformat())
-    page.get_by_role("button", name="提交申报").click()
+    page.get_by_role("button", name="下一步").click()
     expect(page).to_have_title(re.compile("^错误："))
     expect(page.locator("#event_date-error")).to_contain_text("今天或以前")
     expect(page.locator("#person-2").get_by_label("姓名")).to_have_value("钱芳")
     check(page)
     page.get_by_label("入住日期").fill(moved_in.isoformat())
+    page.get_by_role("button", name="下一步").click()
+
+    # 核对信息: the answers once more; 【修改】 goes back with everything kept.
+    expect(heading(page)).to_have_text("核对申报信息")
+    expect(page.locator("main")).to_contain_text("钱芳")
+    check(page)
+    page.get_by_role("button", name="修改").click()
+    expect(page.locator("#person-2").get_by_label("姓名")).to_have_value("钱芳")
+    page.get_by_role("button", name="下一步").click()
     page.get_by_role("button", name="提交申报").click()
 
     expect(heading(page)).to_have_text("申报已提交")
@@ -174,6 +183,8 @@ def test_the_same_declaration_works_without_javascript(no_js_page: Page, base_ur
     page.get_by_label("入住日期").fill((shenzhen_today() - timedelta(days=1)).isoformat())
     fill_person(page, 1, "孙浩", tenant_id())
     fill_person(page, 2, "李娜", tenant_id())
+    page.get_by_role("button", name="下一步").click()
+    expect(heading(page)).to_have_text("核对申报信息")
     page.get_by_role("button", name="提交申报").click()
 
     expect(heading(page)).to_have_text("申报已提交")

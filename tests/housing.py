@@ -75,6 +75,7 @@ async def make_declaration(
     submitted_at: datetime | None = None,
     reason: str = "",
     address_detail: str = "",
+    hukou_address: str = "湖南省长沙市芙蓉区示范路1号",
 ) -> ResidenceDeclaration:
     """A declaration of `people` (default: one new person) at `house` (or a hand-typed address)."""
     if house is None and street_code is None:
@@ -98,6 +99,7 @@ async def make_declaration(
         await DeclarationOccupant.create(
             declaration=declaration, person=person, hukou_address_type="other_province", occupation=5,
             workplace="深圳示范科技有限公司", reason_code=1, emergency_phone="13800009999",
+            hukou_address=hukou_address,
         )
     return declaration
 

@@ -103,6 +103,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/login/forget-device"): to_login(),
     ("POST", "/logout"): to_login(),
     ("POST", "/session/extend"): signed_in(),
+    ("POST", "/platform"): only("resident", form={"platform": "permit", "next": "/me"}),
     # --- Home (web/controllers/dashboard.py) ---
     ("GET", "/me"): signed_in(),
     # 居住登记回执 of the resident's own registration: nobody's (or someone else's) is 404.
@@ -243,7 +244,8 @@ async def request_as(
 ) -> Response:
     client.cookies.clear()
     if identity != ANONYMOUS:
-        sign_in_as(client, identity)
+        # Residents use the platform the page belongs to (the other platform offers a switch, 409).
+        sign_in_as(client, identity, platform="registration" if url.startswith("/registration") else "permit")
     if method == "POST":
         return await post_form(client, url, dict(form))
     return await client.request(method, url, follow_redirects=False)

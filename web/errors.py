@@ -9,6 +9,8 @@ from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from web.guards import WrongPlatform
+
 log = logging.getLogger("web.errors")
 PAGES = {400, 403, 404, 405, 429, 500, 503}
 
@@ -18,6 +20,9 @@ def render_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, NotAuthorizedException) and request.method == "GET":
         # Signed-out users asking for a private page are sent to sign in.
         return Redirect(path="/login")
+    if isinstance(exc, WrongPlatform):
+        return Template("errors/platform.html", status_code=exc.status_code,
+                        context={"platform": exc.platform, "next": request.url.path})
     status = exc.status_code if isinstance(exc, HTTPException) else HTTP_500_INTERNAL_SERVER_ERROR
     if status >= 500:
         # Expected 4xx answers are not logged as failures; everything else keeps its traceback.

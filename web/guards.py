@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
 from web.services import rules
@@ -102,3 +102,29 @@ async def requires_access(connection: ASGIConnection[Any, Any, Any, Any], handle
         raise NotAuthorizedException()
     if account.role not in roles:
         raise PermissionDeniedException()
+
+
+class WrongPlatform(HTTPException):
+    """A resident on one platform asked for a page of the other (web/errors.py offers the switch)."""
+
+    status_code = 409
+
+    def __init__(self, platform: str) -> None:
+        super().__init__(detail=platform)
+        self.platform = platform
+
+
+def requires_platform(platform: str) -> Any:
+    """Controller guard: residents use the platform they chose at login (DOMAIN §1: two platforms
+    behind one login); the other platform's pages offer to switch rather than mix the two."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        account = await load_account(connection)
+        if account is None or account.role != "resident":
+            return  # the access guard has already decided for everyone else
+        session = connection.scope.get("session")
+        chosen = session.get("platform", "permit") if isinstance(session, dict) else "permit"
+        if chosen != platform:
+            raise WrongPlatform(platform)
+
+    return guard

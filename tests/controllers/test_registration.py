@@ -246,7 +246,7 @@ async def test_landlord_declares_two_tenants_and_sees_the_number_and_pending(cli
     account, house = landlord(client)
     form = move_in_form(HOUSE_CODE, person_row(1), person_row(2, name="王芳", id_number=OTHER_ID), blank_row(3))
 
-    response = await post_form(client, MOVE_IN, form)
+    response = await check_and_submit(client, MOVE_IN, form)
 
     [declaration] = declarations_of(client, account)
     assert response.status_code == 303
@@ -369,7 +369,7 @@ async def test_own_home_and_assisted_forms_start_with_the_declarant_and_allow_a_
 
     form = {**move_in_form("", person_row(1)), "district": "440304", "street": FUTIAN,
             "address_detail": "深圳市福田区某路8号"}  # fmt: skip
-    submitted = await post_form(client, "/registration/declare/assisted/move-in", form)
+    submitted = await check_and_submit(client, "/registration/declare/assisted/move-in", form)
 
     assert submitted.status_code == 303
     [declaration] = declarations_of(client, account)
@@ -438,11 +438,11 @@ async def test_my_declarations_show_status_and_reason_in_a_fixed_number_of_queri
     client: AsyncTestClient, count_queries: QueryCounter
 ) -> None:
     account, _ = landlord(client)
-    await post_form(client, MOVE_IN, move_in_form())
+    await check_and_submit(client, MOVE_IN, move_in_form())
     with count_queries() as one:
         await client.get("/registration/declarations")
-    await post_form(client, MOVE_IN, move_in_form(HOUSE_CODE, person_row(1, name="王芳", id_number=OTHER_ID)))
-    await post_form(client, MOVE_IN, move_in_form(HOUSE_CODE, person_row(1, name="李雷", id_number=THIRD_ID)))
+    await check_and_submit(client, MOVE_IN, move_in_form(HOUSE_CODE, person_row(1, name="王芳", id_number=OTHER_ID)))
+    await check_and_submit(client, MOVE_IN, move_in_form(HOUSE_CODE, person_row(1, name="李雷", id_number=THIRD_ID)))
     first = declarations_of(client, account)[0]
     run_db(client, lambda: ResidenceDeclaration.filter(id=first.id).update(status=DeclarationStatus.REJECTED,
                                                                              reason="照片不清"))  # fmt: skip
@@ -456,7 +456,7 @@ async def test_my_declarations_show_status_and_reason_in_a_fixed_number_of_queri
 
 async def test_another_accounts_declaration_is_not_found(client: AsyncTestClient) -> None:
     account, _ = landlord(client)
-    await post_form(client, MOVE_IN, move_in_form())
+    await check_and_submit(client, MOVE_IN, move_in_form())
     [declaration] = declarations_of(client, account)
     sign_in_as(client, "resident", platform="registration")
     assert (await client.get(f"/registration/declarations/{declaration.id}")).status_code == 404
@@ -474,3 +474,88 @@ async def test_pages_speak_english(client: AsyncTestClient) -> None:
     response = await client.get(MOVE_IN, params={"lang": "en"})
     assert page_heading(response) == "Declare moving in"
     assert "Reason for coming to Shenzhen" in response.text and "Futian" in response.text
+
+
+# --- the platform chosen at login ----------------------------------------------------------------
+
+
+async def test_a_resident_on_the_permit_platform_is_offered_the_switch_not_the_page(client: AsyncTestClient) -> None:
+    sign_in_as(client, "resident", platform="permit")
+    response = await client.get("/registration/houses")
+    assert response.status_code == 409
+    assert "此页面属于居住登记平台" in response.text
+    assert 'action="/platform"' in response.text and 'value="/registration/houses"' in response.text
+
+    switched = await post_form(client, "/platform", {"platform": "registration", "next": "/registration/houses"})
+    assert switched.status_code == 303 and switched.headers["location"] == "/registration/houses"
+    assert (await client.get("/registration/houses")).status_code == 200
+    home = await client.get("/me")
+    assert "我的居住登记" in home.text
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+async def test_switching_platform_never_leaves_the_site(client: AsyncTestClient, target: str) -> None:
+    sign_in_as(client, "resident", platform="permit")
+    response = await post_form(client, "/platform", {"platform": "registration", "next": target})
+    assert response.status_code == 303 and response.headers["location"] == "/me"
+
+
+async def test_switching_to_an_unknown_platform_is_refused(client: AsyncTestClient) -> None:
+    sign_in_as(client, "resident", platform="permit")
+    assert (await post_form(client, "/platform", {"platform": "mars"})).status_code == 400
+
+
+# --- check your answers, and submitting once ------------------------------------------------------
+
+
+def hidden_fields(response: Response) -> dict[str, str]:
+    """The hidden inputs of the check page's form, as a browser would send them back."""
+    return {
+        html.unescape(name): html.unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', response.text)
+    }
+
+
+async def check_and_submit(client: AsyncTestClient, url: str, form: dict[str, str]) -> Response:
+    """Send the form, then press 【提交申报】 on the check page, as a person would."""
+    check = await post_form(client, url, form)
+    assert check.status_code == 200 and page_heading(check) == "核对申报信息", page_heading(check)
+    return await post_form(client, url, {**hidden_fields(check), "confirm": "1"})
+
+
+async def test_the_check_page_shows_the_answers_and_stores_nothing_yet(client: AsyncTestClient) -> None:
+    account, house = landlord(client)
+    check = await post_form(client, MOVE_IN, move_in_form(HOUSE_CODE, person_row(1)))
+    assert page_heading(check) == "核对申报信息"
+    assert "张伟" in check.text and TENANT_ID[:4] + "*" * 10 + TENANT_ID[-4:] in check.text
+    assert "湖南省长沙市芙蓉区示范路1号" in check.text and HOUSE_CODE in check.text
+    assert 'name="confirm"' in check.text and 'name="edit"' in check.text
+    assert declarations_of(client, account) == []
+
+
+async def test_change_on_the_check_page_returns_to_the_form_with_everything_kept(client: AsyncTestClient) -> None:
+    landlord(client)
+    check = await post_form(client, MOVE_IN, move_in_form(HOUSE_CODE, person_row(1)))
+    back = await post_form(client, MOVE_IN, {**hidden_fields(check), "edit": "1"})
+    assert back.status_code == 200 and 'name="event_date"' in back.text
+    assert value_of(back, "name_1") == "张伟" and value_of(back, "id_number_1") == TENANT_ID
+
+
+async def test_pressing_submit_twice_stores_one_declaration(client: AsyncTestClient) -> None:
+    account, house = landlord(client)
+    check = await post_form(client, MOVE_IN, move_in_form(HOUSE_CODE, person_row(1)))
+    confirm = {**hidden_fields(check), "confirm": "1"}
+    first = await post_form(client, MOVE_IN, confirm)
+    second = await post_form(client, MOVE_IN, confirm)
+    assert first.status_code == 303 and second.status_code == 303
+    assert second.headers["location"] == "/registration/declarations"
+    assert len(declarations_of(client, account)) == 1
+    listing = await client.get("/registration/declarations")
+    assert "该申报已提交" in listing.text
+
+
+async def test_a_tampered_token_submits_nothing(client: AsyncTestClient) -> None:
+    account, house = landlord(client)
+    check = await post_form(client, MOVE_IN, move_in_form(HOUSE_CODE, person_row(1)))
+    response = await post_form(client, MOVE_IN, {**hidden_fields(check), "confirm": "1", "submit_token": "forged"})
+    assert response.status_code == 303 and declarations_of(client, account) == []

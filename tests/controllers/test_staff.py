@@ -173,6 +173,17 @@ async def test_declaration_page_shows_the_details_with_masked_id_numbers(client:
     assert 'name="_csrf_token"' in response.text
 
 
+async def test_declaration_page_shows_the_declared_hukou_address_beside_the_one_on_record(
+    client: AsyncTestClient,
+) -> None:
+    tenant = run_db(client, lambda: make_person("王一", hukou_address="湖南省岳阳市旧地址"))
+    declaration = pending_declaration(client, people=[tenant], hukou_address="湖南省长沙市芙蓉区新地址")
+    staff_of(client)
+    text = (await client.get(f"/staff/declarations/{declaration.id}")).text
+    assert "湖南省长沙市芙蓉区新地址" in text
+    assert "已登记的户籍地址" in text and "湖南省岳阳市旧地址" in text
+
+
 async def test_another_points_declaration_does_not_exist_for_staff(client: AsyncTestClient) -> None:
     theirs = pending_declaration(client, YUEHAI)
     staff_of(client)

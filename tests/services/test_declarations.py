@@ -130,6 +130,19 @@ async def test_a_known_person_is_found_by_document_not_created_again(db: None) -
     assert row.person_id == known.id and await Person.filter(id_number=TENANT_ID).count() == 1
 
 
+async def test_the_declared_hukou_address_is_kept_with_the_declaration_not_over_the_profile(db: None) -> None:
+    house = await make_house()
+    landlord = await landlord_with(house)
+    known = await Person.create(id_type=IdType.RESIDENT_ID, id_number=TENANT_ID, name="张伟", hukou_address="湖南省岳阳市旧地址")
+
+    declaration = await declarations.submit_declaration(landlord, move_in(house, occupant()), today=TODAY)
+
+    row = await DeclarationOccupant.get(declaration=declaration)
+    assert row.hukou_address == "湖南省长沙市芙蓉区示范路1号"
+    await known.refresh_from_db()
+    assert known.hukou_address == "湖南省岳阳市旧地址"
+
+
 async def test_blank_rows_are_ignored(db: None) -> None:
     house = await make_house()
     landlord = await landlord_with(house)

@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
+from litestar.exceptions import ValidationException
 from litestar.response import Redirect, Response, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -195,6 +196,18 @@ class AuthController(Controller):
             await auth.end_sessions(account)
         end_session(request, {"kind": "signed_out"})
         return Redirect(path="/login", status_code=HTTP_303_SEE_OTHER)
+
+    @post("/platform", name="switch_platform", opt={"access": "resident"})
+    async def switch_platform(self, request: Request) -> Redirect:
+        """Enter the other platform (DOMAIN §1) without signing in again, then go where asked."""
+        form = await request.form()
+        platform, target = form.get("platform", ""), form.get("next", "")
+        if platform not in PLATFORMS:
+            raise ValidationException()
+        request.session["platform"] = platform
+        # Only a path of this site: an absolute or protocol-relative address would be an open redirect.
+        safe = isinstance(target, str) and target.startswith("/") and not target.startswith("//") and "\\" not in target
+        return Redirect(path=target if safe else "/me", status_code=HTTP_303_SEE_OTHER)
 
     @post("/login/forget-device", name="forget_device", opt={"access": "public"})
     async def forget_this_device(self, request: Request) -> Redirect:

@@ -5,7 +5,8 @@ URLs:
   GET  /registration/houses, POST                   my houses (landlords) and linking a house
   GET  /registration/finder                         htmx: the house finder after a choice
   GET  /registration/finder/search                  htmx: houses matching the search box
-  GET  /registration/declare/{declarant}/{kind}     a declaration form; POST submits it
+  GET  /registration/declare/{declarant}/{kind}     a declaration form; POST shows the answers to
+                                                    check (核对信息), POST with confirm=1 submits
   POST /registration/declare/{declarant}/{kind}/occupants   htmx: add or remove a person's row
   GET  /registration/declarations                   my declarations
   GET  /registration/declarations/{id}              one declaration (the confirmation after submitting)
@@ -27,6 +28,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
 from web import i18n
+from web.guards import requires_platform
 from web.i18n import gettext as _
 from web.controllers.registration_messages import (
     DECLARANT_LABELS,
@@ -36,7 +38,7 @@ from web.controllers.registration_messages import (
     status_label,
 )
 from web.models import Account, DeclarantKind, DeclarationKind, IdType, Person
-from web.services import declarations, houses, rules
+from web.services import declarations, drafts, houses, rules
 from web.services.declarations import (
     MOVE_OUT_FIELDS,
     OCCUPANT_FIELDS,
@@ -58,6 +60,9 @@ MAX_VALUE_LENGTH = 300
 MAX_FORM_ROWS = 9
 NOTICE_KEY = "registration_notice"  # a one-time message for the next page
 SUBMITTED_KEY = "declaration_submitted"  # the id of the declaration just submitted
+DRAFT_KIND = "declaration"  # the checked form, holding the one-time submit token
+# Fields the check page does not carry back: its own buttons and token, and the CSRF field.
+NOT_CARRIED = frozenset({"confirm", "edit", "submit_token", "_csrf_token"})
 
 
 # --- reading forms ---------------------------------------------------------------------------------
@@ -178,6 +183,7 @@ def _set(request: Request, key: str, value: object) -> None:
 
 class RegistrationController(Controller):
     path = "/registration"
+    guards = [requires_platform("registration")]
 
     @get("/", opt=RESIDENT, name="registration:home")
     async def show_home(self, request: Request) -> Template:
@@ -260,6 +266,8 @@ class RegistrationController(Controller):
         if is_refresh(values):
             values, rows = apply_row_action(values, rows, values.get("occupants_action", ""))
             return await self._declaration_page(request, declarant, kind, values, rows=max(rows, 1))
+        if values.get("edit"):  # 【修改】 on the check page: the form again, everything kept
+            return await self._declaration_page(request, declarant, kind, values, rows=max(rows, 1))
         data = DeclarationInput(
             kind=KINDS[kind],
             declarant_kind=DECLARANTS[declarant],
@@ -273,6 +281,14 @@ class RegistrationController(Controller):
         account: Account = request.state.account
         today = await request.app.state.clock.today()
         try:
+            if values.get("confirm") != "1":
+                preview = await declarations.check_declaration(account, data, today=today)
+                return await self._check_page(request, declarant, kind, values, data, preview)
+            if not await drafts.take_token(account.id, DRAFT_KIND, values.get("submit_token", "")):
+                # A double click or a resubmitted page: the first submission already stored it.
+                _set(request, NOTICE_KEY, _("This declaration has already been submitted: find it below. "
+                                            "If it is not there, declare again."))
+                return Redirect(path="/registration/declarations", status_code=303)
             declaration = await declarations.submit_declaration(account, data, today=today)
         except DeclarationError as error:
             problems = error.errors if isinstance(error, DeclarationRefused) else [error]
@@ -280,8 +296,41 @@ class RegistrationController(Controller):
             return await self._declaration_page(
                 request, declarant, kind, values, rows=max(rows, 1), errors=errors, status=HTTP_400_BAD_REQUEST
             )
+        await drafts.discard(account.id, DRAFT_KIND)
         _set(request, SUBMITTED_KEY, declaration.id)
         return Redirect(path=f"/registration/declarations/{declaration.id}", status_code=303)
+
+    async def _check_page(
+        self, request: Request, declarant: str, kind: str, values: Mapping[str, str],
+        data: DeclarationInput, preview: declarations.DeclarationPreview,
+    ) -> Template:
+        """核对信息: every answer once more, and a one-time token so the declaration is stored once."""
+        account: Account = request.state.account
+        token = await drafts.save_with_new_token(account.id, DRAFT_KIND, dict(values))
+        people = [
+            {
+                "name": occupant.name,
+                "id_type": label_of(rules.ID_DOCUMENT_TYPES, occupant.id_type),
+                "id_number": mask_id_number(occupant.id_number.strip().upper()),
+                "hukou_type": label_of(rules.HUKOU_ADDRESS_TYPES, occupant.hukou_address_type),
+                "hukou_address": occupant.hukou_address,
+                "occupation": label_of(rules.OCCUPATIONS, occupant.occupation),
+                "workplace": occupant.workplace,
+                "reason": label_of(rules.REASONS, occupant.reason),
+                "head_of_household": occupant.head_of_household,
+                "relation": occupant.relation,
+                "emergency_phone": occupant.emergency_phone,
+            }
+            for occupant in data.occupants if not occupant.is_blank()
+        ]
+        return Template("registration/check.html", context={
+            "action_url": f"/registration/declare/{declarant}/{kind}",
+            "title": KIND_TITLES[KINDS[kind]](),
+            "caption": DECLARANT_LABELS[DECLARANTS[declarant]](),
+            "preview": preview, "people": people, "move_out": KINDS[kind] == DeclarationKind.MOVE_OUT,
+            "hidden": {key: value for key, value in values.items() if key not in NOT_CARRIED},
+            "submit_token": token,
+        })  # fmt: skip
 
     @post("/declare/{declarant:str}/{kind:str}/occupants", opt=RESIDENT)
     async def change_occupants(self, request: Request, declarant: FromPath[str], kind: FromPath[str]) -> Template:
@@ -307,6 +356,7 @@ class RegistrationController(Controller):
         summaries = await declarations.my_declarations(account.id)
         return Template("registration/declarations.html", context={
             "summaries": summaries, "status_label": status_label, "kind_title": KIND_TITLES,
+            "notice": _notice(request),
         })  # fmt: skip
 
     @get("/declarations/{declaration_id:int}", opt=RESIDENT)

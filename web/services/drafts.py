@@ -45,6 +45,14 @@ async def save(account_id: int, kind: str, data: dict[str, Any]) -> Draft:
     return draft
 
 
+async def save_with_new_token(account_id: int, kind: str, data: dict[str, Any]) -> str:
+    """Save the draft and give it a fresh one-time submit token (a check-your-answers page)."""
+    draft = await save(account_id, kind, data)
+    draft.token = secrets.token_urlsafe(24)
+    await draft.save(update_fields=["token"])
+    return draft.token
+
+
 async def discard(account_id: int, kind: str) -> None:
     await Draft.filter(account_id=account_id, kind=kind).delete()
 

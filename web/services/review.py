@@ -127,6 +127,9 @@ class OccupantDetail:
     id_type: IdType
     masked_id_number: str
     hukou_address_type: str
+    hukou_address: str  # as declared
+    # The address the person already has on record, when the declaration says otherwise.
+    recorded_hukou_address: str
     occupation: int | None
     workplace: str
     reason_code: int | None
@@ -285,6 +288,10 @@ def _occupant_detail(occupant: DeclarationOccupant) -> OccupantDetail:
         id_type=IdType(person.id_type),
         masked_id_number=mask_id_number(person.id_number),
         hukou_address_type=occupant.hukou_address_type,
+        hukou_address=occupant.hukou_address,
+        recorded_hukou_address=(
+            person.hukou_address if occupant.hukou_address and person.hukou_address != occupant.hukou_address else ""
+        ),
         occupation=occupant.occupation,
         workplace=occupant.workplace,
         reason_code=occupant.reason_code,

@@ -32,8 +32,10 @@ from web.services.declarations.common import (
 )
 from web.services.declarations.forms import (
     DeclarationInput,
+    DeclarationPreview,
     OccupantInput,
     allowed_declarant_kinds,
+    check_declaration,
     check_id_number,
     deadline_days,
     dwelling_kind,
@@ -64,6 +66,7 @@ __all__ = [
     "WORKPLACE_MAX_LENGTH",
     "DeclarationError",
     "DeclarationInput",
+    "DeclarationPreview",
     "DeclarationRefused",
     "DeclarationSummary",
     "OccupantInput",
@@ -71,6 +74,7 @@ __all__ = [
     "approve_declaration",
     "approve_house_link",
     "approved_houses",
+    "check_declaration",
     "check_id_number",
     "deadline_days",
     "declaration_number",

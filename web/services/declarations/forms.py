@@ -176,6 +176,36 @@ def allowed_declarant_kinds(account: Account) -> frozenset[DeclarantKind]:
     return frozenset()
 
 
+@dataclass(frozen=True)
+class DeclarationPreview:
+    """A declaration that passed every check, for the check-your-answers page."""
+
+    street_name: str
+    address: str
+    house_code: str | None  # None: the address was typed by hand
+    event_date: date
+    is_late: bool
+    deadline_days: int
+
+
+async def check_declaration(account: Account, data: DeclarationInput, *, today: date) -> DeclarationPreview:
+    """Run every check of submit_declaration without storing anything, or raise DeclarationRefused."""
+    checked = await _check(account, _without_nul(data), today=today)
+    if checked.errors:
+        raise DeclarationRefused(checked.errors)
+    assert checked.event_date is not None
+    house_kind = dwelling_kind(checked.declarant_kind, checked.house)
+    street = await Street.get(code=checked.street_code)
+    return DeclarationPreview(
+        street_name=street.name,
+        address=checked.address,
+        house_code=checked.house.house_code if checked.house else None,
+        event_date=checked.event_date,
+        is_late=is_late(checked.kind, checked.event_date, house_kind, today=today),
+        deadline_days=deadline_days(house_kind),
+    )
+
+
 async def submit_declaration(account: Account, data: DeclarationInput, *, today: date) -> ResidenceDeclaration:
     """Check a declaration form and store it 待审核 (pending), or raise DeclarationRefused with every
     problem found. Occupants become Persons (found by document type and number, or created)."""
@@ -225,6 +255,8 @@ def _occupant_values(kind: DeclarationKind, occupant: OccupantInput) -> dict[str
         return {}
     return {
         "hukou_address_type": occupant.hukou_address_type,
+        # As declared: a person already known keeps the profile's address, staff see both.
+        "hukou_address": normalize_name(occupant.hukou_address),
         "occupation": int(occupant.occupation),
         "workplace": squash(occupant.workplace),
         "reason_code": int(occupant.reason),
