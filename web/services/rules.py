@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from web.models import ApplicationKind, HouseKind, IdType
+from web.models import ApplicationKind, ApplicationState, Condition, HouseKind, IdType
 
 
 class Label(NamedTuple):
@@ -70,6 +70,53 @@ REFUSAL_NOTICE_WORKING_DAYS = 7  # a refusal is notified within 7 working days (
 PHOTO_NUMBER_MIN_LENGTH = 6
 PHOTO_NUMBER_MAX_LENGTH = 32
 PHOTO_RECEIPT_VALID_DAYS = 90
+
+# Common reasons for 审核不通过 of a permit application (web/services/application_flow.py); staff
+# pick one and/or write their own. Stored in Chinese, the language of the notice the applicant
+# gets. There is no "withdraw" action: an applicant who gives up, or never comes to the counter,
+# ends the application through a rejection with "withdrawn" or "not_presented".
+APPLICATION_REJECTION_REASONS: tuple[Label, ...] = (
+    Label("condition_not_met", "不符合所选申领条件", "The chosen condition is not met"),
+    Label("wrong_condition", "所选申领条件有误，请按实际情况重新申请", "The wrong condition was chosen; apply again with the right one"),
+    Label("registration", "居住登记信息与实际不符", "The residence registration does not match the facts"),
+    Label("insurance", "社会保险缴纳记录不符合要求", "The social insurance record does not meet the requirement"),
+    Label("photo", "数码相片不合格或相片回执号无效", "The photo is unsuitable or its receipt number is invalid"),
+    Label("identity", "身份信息核验未通过", "The identity check failed"),
+    Label("documents", "申请材料不全或与原件不符", "The documents are incomplete or do not match the originals"),
+    Label("wrong_point", "不属于本受理点受理范围", "This acceptance point does not serve the applicant's district"),
+    Label("not_presented", "申请人未到受理点办理", "The applicant did not come to the acceptance point"),
+    Label("withdrawn", "申请人申请撤回", "Withdrawn at the applicant's request"),
+    Label("other", "其他", "Other"),
+)
+
+# Names of the application's codes, for pages, receipts and the public progress query.
+APPLICATION_STATES: tuple[Label, ...] = (
+    Label(ApplicationState.DRAFT, "草稿", "Draft"),
+    Label(ApplicationState.SUBMITTED, "已提交", "Submitted"),
+    Label(ApplicationState.ACCEPTED, "已受理", "Accepted"),
+    Label(ApplicationState.UNDER_REVIEW, "审核中", "Under review"),
+    Label(ApplicationState.APPROVED, "审核通过", "Approved"),
+    Label(ApplicationState.REJECTED, "审核不通过", "Not approved"),
+    Label(ApplicationState.PENDING_PAYMENT, "待缴费", "Waiting for payment"),
+    Label(ApplicationState.IN_PRODUCTION, "制证中", "Card in production"),
+    Label(ApplicationState.READY_FOR_COLLECTION, "待领证", "Ready for collection"),
+    Label(ApplicationState.COLLECTED, "已领证", "Collected"),
+)
+APPLICATION_KINDS: tuple[Label, ...] = (
+    Label(ApplicationKind.FIRST, "首次申领", "First application"),
+    Label(ApplicationKind.RENEWAL, "换领", "Renewal"),
+    Label(ApplicationKind.REPLACEMENT, "补领", "Replacement"),
+    Label(ApplicationKind.REAPPLICATION, "再次申领", "Re-application"),
+    Label(ApplicationKind.EXCHANGE, "旧证换新证", "Exchange of an old card"),
+)
+PERMIT_CONDITIONS: tuple[Label, ...] = (
+    Label(Condition.RESIDENCE_AND_INSURANCE, "稳定居所和稳定就业", "Stable residence and stable employment"),
+    Label(Condition.TALENT, "人才引进", "Talent introduction"),
+    Label(Condition.STUDENT, "全日制就读", "Full-time student"),
+)
+
+# 同住亲属 on one application (Decision: rows enough for a household; more are refused, not dropped).
+MAX_CO_RESIDENTS = 5
 
 # --- Endorsement (签注), DOMAIN §5 -----------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -26,7 +27,10 @@ class SmsLimits:
 
 
 LIMITS = SmsLimits()
-PURPOSES = ("register", "login", "change_mobile", "reset_password", "authenticate", "set_password")
+PURPOSES = (
+    "register", "login", "change_mobile", "reset_password", "authenticate", "set_password",
+    "password_setup",  # the password of an opened account: unit agents, staff (web/services/password_setup.py)
+)
 
 
 @dataclass(frozen=True)
@@ -90,8 +94,13 @@ async def send_code(
     now: datetime,
     secret: str,
     limits: SmsLimits = LIMITS,
+    text: Callable[[str], str] | None = None,
 ) -> SentCode:
-    """Send a fresh 6-digit code to `mobile` (11 digits) for `purpose`, or raise SmsRefused."""
+    """Send a fresh 6-digit code to `mobile` (11 digits) for `purpose`, or raise SmsRefused.
+
+    `text` makes the message from the code when the standard one (message_text) does not fit, e.g.
+    a code that lasts longer than 5 minutes (`limits.code_ttl`) and says what it is for.
+    """
     if purpose not in PURPOSES:
         raise ValueError(f"unknown SMS purpose {purpose!r}")
     await _check_limits(mobile, purpose, ip, now, limits)
@@ -104,7 +113,8 @@ async def send_code(
         expires_at=now + limits.code_ttl,
         ip=ip,
     )
-    await gateway.send(mobile, message_text(code, purpose), purpose=purpose, code=code)
+    body = text(code) if text is not None else message_text(code, purpose)
+    await gateway.send(mobile, body, purpose=purpose, code=code)
     return SentCode(masked_mobile=mask_mobile(mobile), resend_at=now + limits.resend_after)
 
 
