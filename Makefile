@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 1
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run serve install migrate seed test test-unit test-e2e chromium bench makemigrations clean
+.PHONY: run serve install migrate seed test test-unit test-e2e chromium bench bench-queue makemigrations clean
 
 ## run: install, migrate, seed and serve on http://$(HOST):$(PORT)
 run: install migrate seed serve
@@ -51,6 +51,10 @@ test-e2e:
 ## bench: performance goals, measured (not part of `make test`)
 bench: install
 	$(BIN)/python -m bench
+
+## bench-queue: the staff queue's query plans and times over 100,000 applications (PostgreSQL)
+bench-queue: install
+	$(BIN)/python -m bench.queue_plan
 
 clean:
 	rm -rf $(VENV) var .pytest_cache e2e/artifacts

@@ -119,3 +119,67 @@ def sign_in(page: Page, base_url: str, username: str, mobile: str | None, *, pas
         page.get_by_label("短信验证码").fill(latest_sms_code(base_url, mobile))
         page.get_by_role("button", name="登录").click()
     page.wait_for_url("**/me")
+
+
+def run_on_live_db(live_server: Any, code: str, *args: str) -> str:
+    """Run a Python snippet against the live server's database (set-up and clean-up of journeys);
+    returns what it printed. The snippet gets `init()`, an async context manager opening Tortoise."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    prelude = (
+        "import asyncio, json, sys\n"
+        "from tortoise.context import TortoiseContext\n"
+        "from web.db import tortoise_config\n"
+        "from web.settings import Settings\n"
+        "class init:\n"
+        "    async def __aenter__(self):\n"
+        "        self.context = TortoiseContext()\n"
+        "        await self.context.__aenter__()\n"
+        "        await self.context.init(config=tortoise_config(Settings.from_env().database_url))\n"
+        "    async def __aexit__(self, *exc):\n"
+        "        await self.context.__aexit__(*exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", prelude + code, *args], cwd=Path(__file__).resolve().parent.parent,
+                          env=live_server.env, check=True, capture_output=True, text=True, timeout=60)
+    return done.stdout
+
+
+RESET_APPLICATIONS = r"""
+from web.models import Account, Draft, Permit, PermitApplication
+
+async def main(username):
+    async with init():
+        account = await Account.get(username=username)
+        await Draft.filter(account_id=account.id).delete()
+        for application in await PermitApplication.filter(person_id=account.person_id):
+            await Permit.filter(application_id=application.id).delete()
+            await application.delete()  # its events and co-residents go with it (CASCADE)
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+def reset_applications(live_server: Any, username: str) -> None:
+    """Forget the account's permit applications, drafts and the permits they produced, so a journey
+    that starts from "no permit yet" can run once per device."""
+    run_on_live_db(live_server, RESET_APPLICATIONS, username)
+
+
+def sign_in_any(page: Page, base_url: str, username: str, mobile: str, *, platform: str = "居住证/签注申办",
+                password: str = PASSWORD) -> None:
+    """Sign in, answering the SMS step only when the service asks for it (demo accounts are asked
+    on their first sign-in of the run, not after)."""
+    import re
+
+    page.goto("/login")
+    page.get_by_label(platform).check()
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r".*/(me|login/sms)$"))
+    if page.url.endswith("/login/sms"):
+        page.get_by_label("短信验证码").fill(latest_sms_code(base_url, mobile))
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url("**/me")

@@ -94,6 +94,42 @@
     }
   }
 
+  // 使用我的位置 (the application's acceptance points): offered only where the browser can locate
+  // the phone and htmx is there to fetch the re-ranked list; without either, the button stays hidden
+  // and the points stay ranked from the registered address.
+  function showLocateButtons(root) {
+    if (!("geolocation" in navigator) || !window.htmx || !root.querySelectorAll) {
+      return;
+    }
+    root.querySelectorAll("[data-locate-url]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+
+  function handleLocate(event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-locate-url]") : null;
+    if (!button) {
+      return;
+    }
+    event.preventDefault();
+    var status = document.querySelector(button.dataset.locateStatus || "");
+    function say(text) {
+      if (status) {
+        status.textContent = text;
+      }
+    }
+    button.setAttribute("aria-disabled", "true");
+    navigator.geolocation.getCurrentPosition(function (position) {
+      // Three decimals (about 100 m) are enough to rank the points, and say less about the person.
+      var query = "?lat=" + position.coords.latitude.toFixed(3) + "&lng=" + position.coords.longitude.toFixed(3);
+      window.htmx.ajax("GET", button.dataset.locateUrl + query, {target: button.dataset.locateTarget, swap: "outerHTML"})
+        .then(function () { button.removeAttribute("aria-disabled"); say(""); });
+    }, function () {
+      button.removeAttribute("aria-disabled");
+      say(button.dataset.locateError || "");
+    }, {enableHighAccuracy: false, timeout: 10000, maximumAge: 300000});
+  }
+
   // The server ends a session after 30 idle minutes (web/guards.py). Two minutes before, offer
   // "Stay signed in"; at the end, go to the login page, which says why.
   function watchIdleSession() {
@@ -129,6 +165,7 @@
     document.addEventListener("click", blockDisabledButtons, true);
     document.addEventListener("submit", preventDoubleSubmit);
     document.addEventListener("click", handleClick);
+    document.addEventListener("click", handleLocate);
     window.addEventListener("pageshow", function (event) {
       if (event.persisted) {
         releaseAllForms();
@@ -138,9 +175,11 @@
     document.body.addEventListener("htmx:afterSettle", function (event) {
       focusErrorSummary(event.detail.elt);
       startCountdowns(event.detail.elt.parentNode || document);
+      showLocateButtons(event.detail.elt.parentNode || document);
     });
     focusErrorSummary(document);
     startCountdowns(document);
+    showLocateButtons(document);
   }
 
   if (document.readyState === "loading") {

@@ -261,3 +261,21 @@ def set_cookies(response: Response) -> dict[str, str]:
 
 
 QueryCounter = Callable[[], AbstractContextManager[QueryLog]]
+
+
+# --- reading pages ---------------------------------------------------------------------------------
+
+
+def error_at(response: Response, field: str) -> str:
+    """The message beside a field (without its visually hidden "Error:" prefix)."""
+    match = re.search(rf'id="{field}-error"[^>]*>(.*?)</p>', response.text, re.S)
+    assert match, f"no error message at {field}:\n{response.text[:3000]}"
+    text = re.sub(r'<span class="visually-hidden">.*?</span>', "", match.group(1), count=1)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+
+
+def page_title(response: Response) -> str:
+    """The document title, e.g. to check an error page starts with "错误："."""
+    match = re.search(r"<title>(.*?)</title>", response.text, re.S)
+    assert match
+    return html.unescape(match.group(1)).strip()

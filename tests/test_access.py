@@ -80,6 +80,26 @@ async def an_sms_sent(mobile: str = "13800138000") -> None:
     await SmsOutbox.create(mobile=mobile, purpose="login", body="验证码 246810", code="246810")
 
 
+async def a_genuine_receipt() -> Mapping[str, Any]:
+    from tests.conftest import SECRET_KEY
+    from tests.permits import a_submitted_application
+    from web.services.receipts import sign_token
+
+    application = await a_submitted_application()
+    return {"token": sign_token(application.id, application.acceptance_number or "", secret_key=SECRET_KEY)}
+
+
+async def a_staff_member() -> Mapping[str, Any]:
+    from tests.support import create_account
+
+    return {"account_id": (await create_account("staff", password_hash="x")).id}
+
+
+def admin_form(**call: Any) -> Rule:
+    """An administrator's form: only admins reach the handler (which may reject the sample body)."""
+    return Rule({ANONYMOUS: LOGIN, **{role: SERVED if role == "admin" else FORBIDDEN for role in ROLES}}, **call)
+
+
 STATIC_FILE = "/static/htmx.min.js"
 
 # (method, route path as Litestar writes it): who gets what.
@@ -187,6 +207,87 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/query/registration"): public(),
     # 居住登记查询: a POST form (ID numbers stay out of URLs); the sample number fails its check (400).
     ("POST", "/query/registration"): served(form={"name": "李明", "id_type": "resident_id", "id_number": "x"}),
+    # --- 办证资格查询 (web/controllers/eligibility.py) ---
+    # The table's residents have no Person: the page explains why it cannot check (200).
+    ("GET", "/permit/eligibility"): only("resident"),
+    # --- 我的申请, progress and receipts (web/controllers/applications.py, public.py) ---
+    ("GET", "/me/applications"): only("resident"),
+    # Nobody's application (or someone else's: the same answer) is 404 to residents.
+    ("GET", "/me/applications/{application_id:int}"): Rule(
+        {**only("resident").expect, "resident": NOT_FOUND}, path="/me/applications/999999999?submitted=1"),
+    ("GET", "/me/applications/{application_id:int}/receipt"): Rule(
+        {**only("resident").expect, "resident": NOT_FOUND}, path="/me/applications/999999999/receipt"),
+    ("GET", "/me/applications/{application_id:int}/receipt.pdf"): Rule(
+        {**only("resident").expect, "resident": NOT_FOUND}, path="/me/applications/999999999/receipt.pdf"),
+    # 办证进度查询: a POST form (ID numbers stay out of URLs); the sample number fails its check (400).
+    ("GET", "/progress"): public(),
+    ("POST", "/progress"): served(form={"by": "number", "acceptance_number": "x"}),
+    # The QR code of a receipt: a genuine token for everyone (a forged one is 404, tested elsewhere).
+    ("GET", "/verify/{token:str}"): public(path="/verify/{token}", prepare=a_genuine_receipt),
+    # --- Administration (web/controllers/admin.py): administrators only ---
+    ("GET", "/admin/points"): only("admin", path="/admin/points?district=440304"),
+    ("GET", "/admin/points/{code:str}"): only("admin", path="/admin/points/440304001"),
+    ("POST", "/admin/points/{code:str}"): admin_form(path="/admin/points/440304001"),  # 400: empty form
+    ("GET", "/admin/staff"): only("admin"),
+    ("GET", "/admin/staff/new"): only("admin"),
+    ("POST", "/admin/staff"): admin_form(),  # 400: empty form
+    ("GET", "/admin/staff/{account_id:int}"): only(
+        "admin", path="/admin/staff/{account_id}", prepare=a_staff_member),
+    ("POST", "/admin/staff/{account_id:int}/point"): admin_form(
+        path="/admin/staff/{account_id}/point", prepare=a_staff_member, form={"point": "440304001"}),
+    ("POST", "/admin/staff/{account_id:int}/disable"): only(
+        "admin", path="/admin/staff/{account_id}/disable", prepare=a_staff_member),
+    ("POST", "/admin/staff/{account_id:int}/enable"): only(
+        "admin", path="/admin/staff/{account_id}/enable", prepare=a_staff_member),
+    ("POST", "/admin/staff/{account_id:int}/setup-code"): only(
+        "admin", path="/admin/staff/{account_id}/setup-code", prepare=a_staff_member),
+    ("GET", "/admin/insurance"): only("admin"),
+    ("POST", "/admin/insurance"): admin_form(),  # 400: no file in a url-encoded form
+    ("GET", "/admin/settings"): only("admin"),
+    ("GET", "/admin/audit"): only("admin", path="/admin/audit?action=admin."),
+    # --- 居住证申领 wizard (web/controllers/apply.py): residents only ---
+    # The table's residents have no Person: the pages explain why they cannot apply yet (200) and
+    # the forms send them there (303); with no draft there is no photo to show (404).
+    ("GET", "/apply"): only("resident"),
+    ("GET", "/apply/{slug:str}"): only("resident", path="/apply/condition"),
+    ("POST", "/apply/{slug:str}"): only("resident", path="/apply/condition", form={"condition": "talent"}),
+    ("POST", "/apply/family/rows"): only("resident", form={"family_action": "add"}),
+    ("GET", "/apply/points"): only("resident", path="/apply/points?lat=22.54&lng=114.05"),
+    ("GET", "/apply/photo"): Rule({**only("resident").expect, "resident": NOT_FOUND}),
+    ("POST", "/apply/submit"): only("resident", form={"token": "x"}),
+    ("POST", "/apply/restart"): only("resident"),
+    # --- Permit applications at the acceptance point (web/controllers/staff_applications.py) ---
+    # Only staff; the table's staff belong to no point: the queue explains (200), a search goes back
+    # to it (303), and any application is 404 to them (as another point's is to every staff member).
+    ("GET", "/staff/applications"): only("staff"),
+    ("POST", "/staff/applications/search"): only("staff", form={"q": "SZ20260316000001"}),
+    ("GET", "/staff/applications/{application_id:int}"): Rule(
+        {**only("staff").expect, "staff": NOT_FOUND}, path="/staff/applications/999999999"),
+    ("GET", "/staff/applications/{application_id:int}/photo"): Rule(
+        {**only("staff").expect, "staff": NOT_FOUND}, path="/staff/applications/999999999/photo"),
+    ("POST", "/staff/applications/{application_id:int}/{action:str}"): Rule(
+        {**only("staff").expect, "staff": NOT_FOUND}, path="/staff/applications/999999999/accept",
+        form={"applicant_present": "1", "identity_checked": "1", "form_signed": "1"}),
+    # --- Counter (web/controllers/counter.py), 设置密码 and 谁查看了我的信息 (account_setup.py, privacy.py) ---
+    # Only staff. The table's staff belong to no point: the sample ID number fails its check (400), a unit
+    # cannot be opened without a point (409), and any unit is 404 to them (as another point's is).
+    ("GET", "/staff/counter"): only("staff"),
+    ("GET", "/staff/counter/real-name"): only("staff"),
+    ("POST", "/staff/counter/real-name"): Rule(
+        {ANONYMOUS: LOGIN, **{role: SERVED if role == "staff" else FORBIDDEN for role in ROLES}},
+        form={"step": "find", "id_number": "x"}),
+    ("GET", "/staff/counter/units/new"): only("staff"),
+    ("POST", "/staff/counter/units/new"): Rule(
+        {ANONYMOUS: LOGIN, **{role: SERVED if role == "staff" else FORBIDDEN for role in ROLES}}),
+    ("GET", "/staff/counter/units/{unit_id:int}"): Rule(
+        {**only("staff").expect, "staff": NOT_FOUND}, path="/staff/counter/units/999999999"),
+    ("POST", "/staff/counter/units/{unit_id:int}/code"): Rule(
+        {**only("staff").expect, "staff": NOT_FOUND}, path="/staff/counter/units/999999999/code",
+        form={"agent_id": "1"}),
+    # Public: the agent has no password yet. The sample code matches nothing (400).
+    ("GET", "/account/setup"): public(),
+    ("POST", "/account/setup"): served(form={"username": "nobody", "sms_code": "123456", "password": "x"}),
+    ("GET", "/account/views"): only("resident"),
 }
 
 

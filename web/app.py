@@ -18,13 +18,21 @@ from tortoise import Tortoise
 
 from web import i18n
 from web.controllers.account import AccountController
+from web.controllers.account_setup import AccountSetupController
+from web.controllers.admin import AdminController
+from web.controllers.applications import ApplicationsController
+from web.controllers.apply import ApplyController
 from web.controllers.auth import AuthController
+from web.controllers.counter import CounterController
 from web.controllers.dashboard import DashboardController
 from web.controllers.dev import DevController
+from web.controllers.eligibility import EligibilityController
+from web.controllers.privacy import PrivacyController
 from web.controllers.public import PublicController
 from web.controllers.register import RegisterController
 from web.controllers.registration import RegistrationController
 from web.controllers.staff import StaffController
+from web.controllers.staff_applications import StaffApplicationsController
 from web.db import tortoise_config
 from web.errors import render_error
 from web.guards import requires_access
@@ -72,8 +80,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         RegisterController,
         DashboardController,
         AccountController,
+        AccountSetupController,
+        PrivacyController,
         RegistrationController,
         StaffController,
+        CounterController,
+        StaffApplicationsController,
+        AdminController,
+        ApplicationsController,
+        EligibilityController,
+        ApplyController,
         create_static_files_router(path="/static", directories=[STATIC_DIR], name="static",
                                    opt={"access": "public", "skip_session": True}),
     ]

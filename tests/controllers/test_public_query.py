@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date
 
@@ -10,7 +9,7 @@ from httpx import Response
 from litestar.testing import AsyncTestClient
 
 from tests.housing import make_house, make_person, make_registration
-from tests.support import page_heading, post_form, run_db
+from tests.support import error_at, page_heading, post_form, run_db
 from web.models import Person
 from web.services import my_registrations
 
@@ -23,13 +22,6 @@ def registered_person(client: AsyncTestClient, name: str = "李明") -> tuple[Pe
     house = run_db(client, make_house)
     run_db(client, lambda: make_registration(person, house=house, start=date(2025, 6, 1)))
     return person, house.address
-
-
-def error_at(response: Response, field: str) -> str:
-    match = re.search(rf'id="{field}-error"[^>]*>(.*?)</p>', response.text, re.S)
-    assert match, f"no error message at {field}:\n{response.text[:3000]}"
-    text = re.sub(r'<span class="visually-hidden">.*?</span>', "", match.group(1), count=1)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
 
 
 async def test_the_query_page_is_a_post_form(client: AsyncTestClient) -> None:

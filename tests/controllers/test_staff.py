@@ -20,7 +20,7 @@ from tests.housing import (
     make_registration,
     point_of,
 )
-from tests.support import count_queries, create_account, page_heading, post_form, run_db, sign_in_as
+from tests.support import count_queries, create_account, error_at, page_heading, page_title, post_form, run_db, sign_in_as
 from web.models import (
     Account,
     DeclarationKind,
@@ -54,19 +54,6 @@ def pending_declaration(client: AsyncTestClient, street: str = FUTIAN, **fields:
 
 def reload(client: AsyncTestClient, model: Any, row: Any) -> Any:
     return run_db(client, lambda: model.get(id=row.id))
-
-
-def error_at(response: Response, field: str) -> str:
-    match = re.search(rf'id="{field}-error"[^>]*>(.*?)</p>', response.text, re.S)
-    assert match, f"no error message at {field}:\n{response.text[:3000]}"
-    text = re.sub(r'<span class="visually-hidden">.*?</span>', "", match.group(1), count=1)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
-
-
-def title(response: Response) -> str:
-    match = re.search(r"<title>(.*?)</title>", response.text, re.S)
-    assert match
-    return html.unescape(match.group(1)).strip()
 
 
 def number(declaration: ResidenceDeclaration) -> str:
@@ -220,7 +207,7 @@ async def test_approving_twice_says_it_was_already_reviewed(client: AsyncTestCli
     again = await post_form(client, f"/staff/declarations/{declaration.id}/approve")
     assert again.status_code == 409
     assert "已经审核" in error_at(again, "decision")
-    assert title(again).startswith("错误：")
+    assert page_title(again).startswith("错误：")
 
 
 async def test_approving_someone_registered_elsewhere_is_refused_with_a_message(client: AsyncTestClient) -> None:
@@ -257,7 +244,7 @@ async def test_rejecting_needs_a_reason_beside_the_field_and_keeps_what_was_type
     nothing = await post_form(client, f"/staff/declarations/{declaration.id}/reject", {"reason_detail": "  "})
     assert nothing.status_code == 400
     assert error_at(nothing, "reason_code") == "请选择或填写不通过的原因"
-    assert title(nothing).startswith("错误：")
+    assert page_title(nothing).startswith("错误：")
     assert 'href="#reason_code"' in nothing.text
 
     other = await post_form(client, f"/staff/declarations/{declaration.id}/reject", {"reason_code": "other"})

@@ -7,8 +7,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
+from web.controllers import staff_applications
 from web.i18n import code_options
-from web.services import dashboard, my_registrations, rules
+from web.services import dashboard, my_registrations, rules, staff_queue
+from web.services.permit_home import permit_home
 
 # Which home each kind of account sees (residents: the platform chosen at login).
 HOMES = {
@@ -32,6 +34,15 @@ class DashboardController(Controller):
         if platform == "registration" and summary.person is not None:
             today = await request.app.state.clock.today()
             context["mine"] = await my_registrations.registrations_of(summary.person.id, today=today)
+        if platform == "permit" and summary.person is not None:
+            context["home"] = await permit_home(summary.person.id)
+            context["states"] = dict(code_options(rules.APPLICATION_STATES))
+            context["endorsement_window_days"] = rules.ENDORSEMENT_WINDOW_DAYS
+        if account.role == "staff" and summary.point is not None:
+            # 受理点工作台: the point's open permit applications by state, overdue ones apart.
+            today = await request.app.state.clock.today()
+            context["application_counts"] = await staff_queue.counts(summary.point.id, today=today)
+            context["application_views"] = staff_applications.view_names()
         return Template(HOMES[(account.role, platform)], context=context)
 
     @get("/registrations/{registration_id:int}/receipt", name="registration_receipt", opt={"access": "resident"})

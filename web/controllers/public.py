@@ -1,4 +1,5 @@
-"""Public pages: the start page, the list of acceptance points, 居住登记查询 and the health check."""
+"""Public pages: the start page, the list of acceptance points, 居住登记查询, the progress query
+(办证进度查询), the receipt check behind the QR code and the health check."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath
 from litestar.response import Response, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
@@ -13,10 +15,12 @@ from web.controllers.register import error_message
 from web.controllers.sms_widget import client_ip
 from web.i18n import code_options
 from web.i18n import gettext as _
-from web.services import health, my_registrations, points, ratelimit, rules
+from web.services import health, my_registrations, points, progress, ratelimit, receipts, rules
 from web.services.clock import SHENZHEN
 
 QUERY_FIELDS = ("name", "id_type", "id_number")
+# The progress query's two forms: `by` says which one was sent ("number" or "person").
+PROGRESS_FIELDS = ("by", "acceptance_number", "name", "id_number")
 
 
 def _query_message(field: str, reason: str) -> str:
@@ -42,6 +46,32 @@ def _query_page(
         "id_types": code_options(rules.ID_DOCUMENT_TYPES),
         "queries_per_ip": my_registrations.QUERIES_PER_IP,
         "window_minutes": my_registrations.QUERY_WINDOW_SECONDS // 60,
+    })
+
+
+def _progress_message(field: str, reason: str) -> str:
+    ours = {
+        ("acceptance_number", "missing"): _("Enter the acceptance number printed on your receipt"),
+        ("acceptance_number", "invalid"): _(
+            "The acceptance number is SZ followed by 14 digits, for example SZ20260316000123"),
+        ("name", "missing"): _("Enter the name as it is written on the identity document"),
+    }
+    return ours.get((field, reason)) or error_message(field, reason)
+
+
+def _progress_page(
+    values: Mapping[str, str], *, errors: dict[str, str] | None = None, refused: str | None = None,
+    result: progress.PublicStatus | None = None, searched: bool = False, status_code: int = 200,
+) -> Template:
+    return Template("public/progress.html", status_code=status_code, context={
+        "form": values,
+        "errors": errors or {},
+        "refused": refused,
+        "result": result,
+        "searched": searched,
+        "states": dict(code_options(rules.APPLICATION_STATES)),
+        "queries_per_ip": progress.QUERIES_PER_IP,
+        "window_minutes": progress.QUERY_WINDOW_SECONDS // 60,
     })
 
 
@@ -85,6 +115,48 @@ class PublicController(Controller):
         registered = await my_registrations.has_current_registration(
             name=query.name, id_type=query.id_type, id_number=query.id_number)
         return _query_page(values, registered=registered)
+
+    # --- 办证进度查询: the state of an application, by acceptance number or by name + ID number ---
+    # Only the state, the acceptance point and the expected date: never personal data.
+
+    @get("/progress", name="progress_query", opt={"access": "public"})
+    async def show_progress_query(self) -> Template:
+        return _progress_page(dict.fromkeys(PROGRESS_FIELDS, ""))
+
+    @post("/progress", name="progress_query_submit", opt={"access": "public"})
+    async def query_progress(self, request: Request) -> Template:
+        form = await request.form()
+        values = {name: str(form.get(name, ""))[:100] for name in PROGRESS_FIELDS}
+        if values["by"] not in ("number", "person"):
+            values["by"] = "person" if values["name"] or values["id_number"] else "number"
+        today = await request.app.state.clock.today()
+        if values["by"] == "number":
+            number, reason = progress.check_acceptance_number(values["acceptance_number"])
+            query, reasons = {"acceptance_number": number}, {"acceptance_number": reason} if reason else {}
+        else:
+            name, id_number, reasons = progress.check_person_query(values["name"], values["id_number"], today=today)
+            query = {"name": name, "id_number": id_number}
+        if reasons:
+            errors = {field: _progress_message(field, reason) for field, reason in reasons.items()}
+            return _progress_page(values, errors=errors, status_code=400)
+        now = datetime.now(UTC)  # a security limit: the real clock
+        retry_at = await ratelimit.hit(
+            request.app.stores.get("ratelimit"), f"progress-query:{client_ip(request)}",
+            limit=progress.QUERIES_PER_IP, window_seconds=progress.QUERY_WINDOW_SECONDS, now=now,
+        )
+        if retry_at is not None:
+            refused = _("Too many queries from your network. Try again after %(time)s.") % {
+                "time": retry_at.astimezone(SHENZHEN).strftime("%H:%M")}
+            return _progress_page(values, refused=refused, status_code=429)
+        result = await progress.public_status(**query, today=today)
+        return _progress_page(values, result=result, searched=True)
+
+    @get("/verify/{token:str}", name="verify_receipt", opt={"access": "public"})
+    async def verify_receipt(self, request: Request, token: FromPath[str]) -> Template:
+        """What a receipt's QR code opens: genuine (and what it says), or 404 "not genuine"."""
+        found = await receipts.verified_receipt(token, secret_key=request.app.state.settings.secret_key)
+        return Template("public/verify.html", status_code=200 if found else 404, context={
+            "found": found, "states": dict(code_options(rules.APPLICATION_STATES))})
 
     @get("/healthz", name="healthz", opt={"access": "public", "skip_session": True}, cache=False)
     async def check_health(self, request: Request) -> Response[dict[str, str]]:
