@@ -157,6 +157,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/messages/{message_id:int}/read"): Rule({ANONYMOUS: LOGIN, **dict.fromkeys(ROLES, NOT_FOUND)},
                                                       path="/messages/999999999/read"),
     ("POST", "/messages/read-all"): signed_in(),
+    # --- Forgotten password (web/controllers/forgot_password.py) ---
     ("GET", "/forgot-password"): public(),
     ("POST", "/forgot-password/sms"): public(form={"username": "nobody", "id_number": "44030419900307123X"}),
     ("POST", "/forgot-password"): served(form={"username": "nobody", "id_number": "44030419900307123X"}),

@@ -27,6 +27,7 @@ from web.controllers.counter import CounterController
 from web.controllers.dashboard import DashboardController
 from web.controllers.dev import DevController
 from web.controllers.eligibility import EligibilityController
+from web.controllers.forgot_password import ForgotPasswordController
 from web.controllers.privacy import PrivacyController
 from web.controllers.public import PublicController
 from web.controllers.register import RegisterController
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         RegisterController,
         DashboardController,
         AccountController,
+        ForgotPasswordController,
         AccountSetupController,
         PrivacyController,
         RegistrationController,

@@ -1,8 +1,7 @@
-"""个人信息: personal information, password, mobile, forgotten password, system messages, sign-ins."""
+"""个人信息: personal information, password, mobile, system messages, sign-ins (forgot_password.py: the reset)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -15,20 +14,16 @@ from litestar.response import Redirect, Response, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from web.controllers.register import error_message, ethnicity_options
-from web.controllers.sms_widget import SmsState, client_ip, code_error, refusal_message, send_sms
+from web.controllers.sms_widget import SmsState, code_error, send_sms
 from web.i18n import gettext as _
 from web.models import Account, Person
-from web.services import auth, dashboard, drafts, messages, profile, sms
+from web.services import auth, dashboard, drafts, messages, profile
 from web.services.clock import SHENZHEN
 from web.services.identity import mask_id_number, mask_mobile
 from web.sessions import end_session, rotate_session_id
 
-log = logging.getLogger(__name__)
-
 SIGNED_IN = {"access": "signed_in"}
-PUBLIC = {"access": "public"}
 NOTICE_KEY = "account_notice"  # a one-time success message for the next page of this area
-RESET_KEY = "reset"  # the forgotten-password progress (web/services/profile.py)
 
 
 # --- Messages for the services' reason codes --------------------------------------------------------
@@ -41,7 +36,7 @@ def _details_message(field: str, reason: str) -> str:
     return error_message(field, reason)
 
 
-def _password_message(field: str, reason: str, retry_at: datetime | None = None) -> str:
+def password_message(field: str, reason: str, retry_at: datetime | None = None) -> str:
     if (field, reason) == ("current_password", "too_many") and retry_at is not None:
         return _("Too many tries of your current password. Try again after %(time)s") % {
             "time": retry_at.astimezone(SHENZHEN).strftime("%H:%M")
@@ -81,16 +76,16 @@ def _now() -> datetime:
     return datetime.now(UTC)  # security timers: the real clock, never /dev/clock
 
 
-def _form_values(form: Any, names: tuple[str, ...], max_length: int = 300) -> dict[str, str]:
+def form_values(form: Any, names: tuple[str, ...], max_length: int = 300) -> dict[str, str]:
     """The typed values to show back (never passwords): cut to a sane length, all strings."""
     return {name: str(form.get(name, ""))[:max_length] for name in names}
 
 
-def _notice(request: Request) -> str | None:
+def pop_notice(request: Request) -> str | None:
     return _notice_text(request.session.pop(NOTICE_KEY, None)) if request.session else None
 
 
-def _done(request: Request, kind: str, path: str = "/account") -> Redirect:
+def redirect_with_notice(request: Request, kind: str, path: str = "/account") -> Redirect:
     request.session[NOTICE_KEY] = kind
     return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
 
@@ -110,7 +105,7 @@ class AccountController(Controller):
             "masked_mobile": mask_mobile(account.mobile),
             "ethnicities": dict(ethnicity_options()),
             "unread": await messages.unread_count(account.id),
-            "notice": _notice(request),
+            "notice": pop_notice(request),
         })
 
     # --- Basic information ------------------------------------------------------------------------
@@ -131,7 +126,7 @@ class AccountController(Controller):
         """htmx saves the form as it is typed (on change); without JavaScript, 保存 does it."""
         account: Account = request.state.account
         form = await request.form()
-        await drafts.save(account.id, DETAILS_DRAFT, _form_values(form, profile.DETAIL_FIELDS))
+        await drafts.save(account.id, DETAILS_DRAFT, form_values(form, profile.DETAIL_FIELDS))
         if request.htmx:
             return Response(None, status_code=204)
         return Redirect(path="/account/details", status_code=HTTP_303_SEE_OTHER)
@@ -148,7 +143,7 @@ class AccountController(Controller):
         if person is None:  # staff and administrators: nothing of theirs to edit here
             return Redirect(path="/account/details", status_code=HTTP_303_SEE_OTHER)
         form = await request.form()
-        values = _form_values(form, profile.DETAIL_FIELDS)
+        values = form_values(form, profile.DETAIL_FIELDS)
         today = await request.app.state.clock.today()
         reasons = await profile.update_details(account, person, values, today=today)
         if reasons:
@@ -157,7 +152,7 @@ class AccountController(Controller):
             shown = {**profile.details_form(person), **values}
             return self._details_page(account, person, shown, errors=errors, status_code=400)
         await drafts.discard(account.id, DETAILS_DRAFT)
-        return _done(request, "details_saved")
+        return redirect_with_notice(request, "details_saved")
 
     def _details_page(
         self, account: Account, person: Person | None, form: Mapping[str, str], *,
@@ -194,7 +189,7 @@ class AccountController(Controller):
             now=now,
         )
         if check.errors:
-            errors = {name: _password_message(name, reason, check.retry_at) for name, reason in check.errors.items()}
+            errors = {name: password_message(name, reason, check.retry_at) for name, reason in check.errors.items()}
             status = 429 if check.retry_at else 400
             return Template("account/password.html", context={"errors": errors}, status_code=status)
         # Ends every other session and forgets remembered devices; this browser stays signed in.
@@ -205,7 +200,7 @@ class AccountController(Controller):
             _("Your password was changed on %(time)s. You were signed out on every other device, and remembered devices were forgotten. If you did not do this, reset your password now and contact the service hotline.")
             % {"time": now.astimezone(SHENZHEN).strftime("%Y-%m-%d %H:%M")},
         )
-        return _done(request, "password_changed")
+        return redirect_with_notice(request, "password_changed")
 
     # --- Mobile -----------------------------------------------------------------------------------
 
@@ -217,7 +212,7 @@ class AccountController(Controller):
     async def send_mobile_code(self, request: Request) -> Template:
         """The widget's "Send code": a code to the NEW number, after checking it may be used."""
         account: Account = request.state.account
-        values = _form_values(await request.form(), ("mobile", "sms_code"))
+        values = form_values(await request.form(), ("mobile", "sms_code"))
         mobile, reason = await profile.check_new_mobile(account, values["mobile"])
         if reason or mobile is None:
             errors = {"mobile": _mobile_message(reason or "format")}
@@ -234,7 +229,7 @@ class AccountController(Controller):
     @post("/account/mobile", name="account_mobile_submit", opt=SIGNED_IN)
     async def change_mobile(self, request: Request) -> Template | Redirect:
         account: Account = request.state.account
-        values = _form_values(await request.form(), ("mobile", "sms_code"))
+        values = form_values(await request.form(), ("mobile", "sms_code"))
         old_mobile = account.mobile
         mobile, reasons = await profile.change_mobile(
             account, raw_mobile=values["mobile"], raw_code=values["sms_code"],
@@ -250,7 +245,7 @@ class AccountController(Controller):
             _("The mobile number of your account changed from %(old)s to %(new)s. Your next sign-in asks for a code sent to the new number. If you did not do this, contact the service hotline.")
             % {"old": mask_mobile(old_mobile), "new": mask_mobile(mobile)},
         )
-        return _done(request, "mobile_changed")
+        return redirect_with_notice(request, "mobile_changed")
 
     def _mobile_context(
         self, account: Account, values: Mapping[str, str], errors: dict[str, str] | None = None,
@@ -284,7 +279,7 @@ class AccountController(Controller):
     @post("/account/devices/forget", name="account_forget_devices", opt=SIGNED_IN)
     async def forget_devices(self, request: Request) -> Redirect:
         await auth.revoke_device_tokens(request.state.account, now=_now())
-        return _done(request, "devices_forgotten")
+        return redirect_with_notice(request, "devices_forgotten")
 
     # --- System messages ----------------------------------------------------------------------------
 
@@ -304,147 +299,6 @@ class AccountController(Controller):
     async def mark_all_messages_read(self, request: Request) -> Redirect:
         await messages.mark_all_read(request.state.account.id, now=_now())
         return Redirect(path="/messages", status_code=HTTP_303_SEE_OTHER)
-
-    # --- Forgotten password -------------------------------------------------------------------------
-    # Step 1 (/forgot-password): username, ID number and a code sent to the bound mobile.
-    # Step 2 (/forgot-password/new-password): the new password, within 10 minutes of the right code.
-
-    @get("/forgot-password", name="forgot_password", opt=PUBLIC)
-    async def show_forgot_password(self, request: Request) -> Template:
-        notice = _notice(request)
-        return self._forgot_page(request, {"username": "", "id_number": "", "sms_code": ""}, notice=notice)
-
-    @post("/forgot-password/sms", name="forgot_password_sms", opt=PUBLIC)
-    async def send_reset_code(self, request: Request) -> Template:
-        values = _form_values(await request.form(), ("username", "id_number", "sms_code"), max_length=64)
-        today = await request.app.state.clock.today()
-        reasons = profile.check_reset_identity(values["username"].strip(), values["id_number"], today=today)
-        if reasons:
-            errors = _reset_errors(reasons)
-            if request.htmx:
-                return HTMXTemplate(template_name="account/_forgot_form.html", re_target="#forgot-form",
-                                    re_swap="outerHTML", context=self._forgot_context(request, values, errors))
-            return self._forgot_page(request, values, errors=errors, status_code=400)
-        state = await self._request_reset_code(request, values)
-        if request.htmx:
-            return Template("account/_reset_code.html", context=self._forgot_context(request, values, sms_state=state))
-        return self._forgot_page(request, values, sms_state=state)
-
-    async def _request_reset_code(self, request: Request, values: Mapping[str, str]) -> SmsState:
-        """Send a code when the details match; answer the same whether or not they do."""
-        now = _now()
-        previous = request.session.get(RESET_KEY) if request.session else None
-        if (retry_at := profile.resend_wait(previous, now=now)) is not None:
-            return SmsState(refused=refusal_message(sms.SmsRefused("resend_wait", retry_at), now),
-                            resend_in=max(1, int((retry_at - now).total_seconds())))
-        refused = await profile.reset_request_refused(
-            request.app.stores.get("ratelimit"), username=values["username"], ip=client_ip(request), now=now
-        )
-        if refused is not None:
-            return SmsState(refused=_reset_refusal(refused, now))
-        account = await profile.find_reset_account(values["username"], values["id_number"])
-        if account is not None:
-            sent = await send_sms(request, mobile=account.mobile, purpose="reset_password")
-            if sent.refused:  # said to nobody: a message here would tell that the details matched
-                log.info("reset code for account %s not sent: %s", account.id, sent.refused)
-        secret = request.app.state.settings.secret_key
-        request.session[RESET_KEY] = profile.new_reset_request(secret, values["username"], values["id_number"], now)
-        return SmsState(resend_in=int(sms.LIMITS.resend_after.total_seconds()))
-
-    @post("/forgot-password", name="forgot_password_submit", opt=PUBLIC)
-    async def check_reset_code(self, request: Request) -> Template | Redirect:
-        values = _form_values(await request.form(), ("username", "id_number", "sms_code"), max_length=64)
-        today = await request.app.state.clock.today()
-        reasons = profile.check_reset_identity(values["username"].strip(), values["id_number"], today=today)
-        state = request.session.get(RESET_KEY) if request.session else None
-        account = None
-        if not reasons:
-            account, code_reason = await profile.verify_reset_code(
-                state, username=values["username"], id_number=values["id_number"], raw_code=values["sms_code"],
-                now=_now(), secret=request.app.state.settings.secret_key,
-            )
-            if code_reason:
-                reasons["sms_code"] = code_reason
-                if state is not None:
-                    request.session[RESET_KEY] = state  # keeps the tries counted for unknown details
-        elif not profile.normalize_code(values["sms_code"]):
-            reasons["sms_code"] = "format"
-        if account is None:
-            return self._forgot_page(request, values, errors=_reset_errors(reasons), status_code=400)
-        request.session[RESET_KEY] = {"account_id": account.id, "verified_at": _now().timestamp()}
-        return Redirect(path="/forgot-password/new-password", status_code=HTTP_303_SEE_OTHER)
-
-    @get("/forgot-password/new-password", name="forgot_password_new", opt=PUBLIC)
-    async def show_new_password(self, request: Request) -> Template | Redirect:
-        if await self._reset_account(request) is None:
-            return self._reset_expired(request)
-        return Template("account/new_password.html", context={"errors": {}})
-
-    @post("/forgot-password/new-password", name="forgot_password_new_submit", opt=PUBLIC)
-    async def set_new_password(self, request: Request) -> Template | Redirect:
-        account = await self._reset_account(request)
-        if account is None:
-            return self._reset_expired(request)
-        form = await request.form()
-        password = str(form.get("password", ""))[:256]
-        reasons = profile.check_new_password(
-            password, str(form.get("password_confirm", ""))[:256],
-            username=account.username, id_number=await profile.id_number_of(account),
-        )
-        if reasons:
-            errors = {name: _password_message(name, reason) for name, reason in reasons.items()}
-            return Template("account/new_password.html", context={"errors": errors}, status_code=400)
-        now = _now()
-        await profile.reset_password(account, password, now=now)
-        await messages.notify(
-            account.id, _("Your password was reset"),
-            _("Your password was reset with a code sent to your mobile on %(time)s. You were signed out everywhere, and remembered devices were forgotten. If you did not do this, contact the service hotline.")
-            % {"time": now.astimezone(SHENZHEN).strftime("%Y-%m-%d %H:%M")},
-        )
-        end_session(request, {"kind": "password_reset"})  # the login page says what happened
-        return Redirect(path="/login", status_code=HTTP_303_SEE_OTHER)
-
-    async def _reset_account(self, request: Request) -> Account | None:
-        state = request.session.get(RESET_KEY) if request.session else None
-        account_id = profile.reset_confirmed(state, now=_now())
-        return None if account_id is None else await Account.get_or_none(id=account_id, is_active=True)
-
-    def _reset_expired(self, request: Request) -> Redirect:
-        request.session.pop(RESET_KEY, None)
-        return _done(request, "reset_expired", "/forgot-password")
-
-    def _forgot_context(
-        self, request: Request, values: Mapping[str, str], errors: dict[str, str] | None = None,
-        sms_state: SmsState | None = None, notice: str | None = None,
-    ) -> dict[str, Any]:
-        state = request.session.get(RESET_KEY) if request.session else None
-        return {"form": values, "errors": errors or {}, "sms": sms_state, "notice": notice,
-                "send_url": "/forgot-password/sms", "requested": bool(state and "who" in state)}
-
-    def _forgot_page(
-        self, request: Request, values: Mapping[str, str], *, errors: dict[str, str] | None = None,
-        sms_state: SmsState | None = None, notice: str | None = None, status_code: int = 200,
-    ) -> Template:
-        return Template("account/forgot_password.html", status_code=status_code,
-                        context=self._forgot_context(request, values, errors, sms_state, notice))
-
-
-def _reset_errors(reasons: Mapping[str, str]) -> dict[str, str]:
-    """Messages in the order of the form (a username can only be missing)."""
-    translate = {
-        "username": lambda _reason: _("Enter your username."),
-        "id_number": lambda reason: error_message("id_number", reason),
-        "sms_code": code_error,
-    }
-    return {name: translate[name](reasons[name]) for name in translate if name in reasons}
-
-
-def _reset_refusal(refused: sms.SmsRefused, now: datetime) -> str:
-    if refused.reason == "account_limit":
-        return _("Codes were asked for these details too often. Try again after %(time)s.") % {
-            "time": refused.retry_at.astimezone(SHENZHEN).strftime("%H:%M")
-        }
-    return refusal_message(refused, now)
 
 
 async def _person(account: Account) -> Person | None:

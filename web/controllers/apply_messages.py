@@ -9,7 +9,7 @@ from web.i18n import gettext as _
 from web.services import rules
 from web.services.applications import STEP_FIELDS
 from web.services.applications.common import WORKPLACE_MAX_LENGTH
-from web.services.registration import NAME_MAX_LENGTH
+from web.services.validators import NAME_MAX_LENGTH
 
 # Where each error goes in the summary: the order of the form.
 _ORDER = (*STEP_FIELDS["condition"], *STEP_FIELDS["personal"], *STEP_FIELDS["photo"], "family",

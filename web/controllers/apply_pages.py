@@ -16,7 +16,7 @@ from web.services.applications import Applicant, ApplyDraft, FamilyRow
 from web.services.eligibility import INSURANCE_MONTHS, NO_REGISTRATION, REGISTRATION_MONTHS, Eligibility
 from web.services.identity import mask_id_number
 from web.services.nearest_points import PointSuggestion, RankedPoint, allowed
-from web.services.registration import EARLIEST_BIRTH_DATE
+from web.services.validators import EARLIEST_BIRTH_DATE
 
 # Step names in URLs ("photo" is taken by the photo itself).
 SLUGS = {

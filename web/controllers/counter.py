@@ -16,7 +16,7 @@ from web.controllers.register import error_message
 from web.controllers.sms_widget import client_ip
 from web.i18n import gettext as _
 from web.models import AcceptancePoint, Account
-from web.services import counter, password_setup, registration
+from web.services import counter, password_setup, validators
 
 STAFF = {"access": "staff"}
 NOTICE_KEY = "counter_notice"  # a one-time message for the next counter page
@@ -180,7 +180,7 @@ class CounterController(Controller):
         return Template("counter/unit_new.html", status_code=status_code, context={
             "point": point, "form": values, "errors": errors or {},
             "username_hint": _("%(min)s to %(max)s characters: letters a to z, digits and underscores (_), starting with a letter")
-            % {"min": registration.USERNAME_MIN_LENGTH, "max": registration.USERNAME_MAX_LENGTH},
+            % {"min": validators.USERNAME_MIN_LENGTH, "max": validators.USERNAME_MAX_LENGTH},
         })
 
     @get("/units/{unit_id:int}", name="counter_unit", opt=STAFF)

@@ -25,7 +25,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from web import i18n
 from web.controllers.sms_widget import SmsState, client_ip, code_error, send_sms
 from web.i18n import gettext as _
-from web.services import identity, ratelimit, registration, rules, sms
+from web.services import identity, ratelimit, registration, rules, sms, validators
 from web.services.clock import SHENZHEN
 from web.services.registration import STEP_FIELDS, STEPS, RegistrationDraft, StepInvalid
 
@@ -69,7 +69,7 @@ def error_message(field: str, reason: str, retry_at: datetime | None = None) -> 
         ("account_type", "missing"): _("Select the type of account you want to register"),
         ("account_type", "unit"): _("A unit account cannot be registered online. Ask for one at an acceptance point."),
         ("name", "missing"): _("Enter your name as it is written on your identity card"),
-        ("name", "too_long"): _("Name must be %(max)s characters or fewer") % {"max": registration.NAME_MAX_LENGTH},
+        ("name", "too_long"): _("Name must be %(max)s characters or fewer") % {"max": validators.NAME_MAX_LENGTH},
         ("name", "characters"): _("Name can only contain letters, spaces and the marks · . - '"),
         ("sex", "missing"): _("Select your sex"),
         ("ethnicity", "missing"): _("Select your ethnic group"),
@@ -100,14 +100,14 @@ def error_message(field: str, reason: str, retry_at: datetime | None = None) -> 
         ("hukou_address", "missing"): _("Enter your hukou address"),
         ("hukou_address", "too_long"): _(
             "Hukou address must be %(max)s characters or fewer"
-        ) % {"max": registration.HUKOU_ADDRESS_MAX_LENGTH},
+        ) % {"max": validators.HUKOU_ADDRESS_MAX_LENGTH},
         ("hukou_address", "characters"): _("Hukou address must not contain control characters"),
         ("mobile", "missing"): _("Enter your mobile number"),
         ("mobile", "format"): _("Enter an 11-digit mainland China mobile number, like 13800138000"),
         ("mobile", "taken"): _("This mobile number already has an account: sign in or reset your password"),
         ("username", "missing"): _("Choose a username"),
         ("username", "length"): _("Username must be %(min)s to %(max)s characters") % {
-            "min": registration.USERNAME_MIN_LENGTH, "max": registration.USERNAME_MAX_LENGTH},
+            "min": validators.USERNAME_MIN_LENGTH, "max": validators.USERNAME_MAX_LENGTH},
         ("username", "start"): _("Username must start with a letter"),
         ("username", "characters"): _("Username can only contain letters a to z, digits and underscores (_)"),
         ("username", "taken"): _("This username is taken. Choose another one"),
@@ -117,7 +117,7 @@ def error_message(field: str, reason: str, retry_at: datetime | None = None) -> 
         ) % {"min": rules.PASSWORD_MIN_LENGTH},
         ("password", "too_long"): _(
             "Password must be %(max)s characters or fewer"
-        ) % {"max": registration.PASSWORD_MAX_LENGTH},
+        ) % {"max": validators.PASSWORD_MAX_LENGTH},
         ("password", "contains_username"): _("Password must not contain your username"),
         ("password", "contains_id_number"): _("Password must not contain your ID number"),
         ("password", "common"): _(
@@ -172,7 +172,7 @@ def save_draft(request: Request, draft: RegistrationDraft | None) -> None:
 def shown_values(form: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, str]:
     """What a re-rendered form shows: everything typed except the secrets (passwords, the code)."""
     return {
-        name: registration.clip(form.get(name, "")) for name in names if name not in registration.SECRET_FIELDS
+        name: validators.clip(form.get(name, "")) for name in names if name not in registration.SECRET_FIELDS
     }
 
 
@@ -223,7 +223,7 @@ async def render_step(
         "send_url": SEND_URL,
         "verified_mobile": identity.mask_mobile(draft.verified_mobile) if verified and draft.verified_mobile else None,
         "today": await request.app.state.clock.today(),
-        "earliest_birth_date": registration.EARLIEST_BIRTH_DATE,
+        "earliest_birth_date": validators.EARLIEST_BIRTH_DATE,
         "ethnicities": ethnicity_options(),
         "step_urls": {name: step_url(name) for name in STEPS},
     }
@@ -327,7 +327,7 @@ class RegisterController(Controller):
         form = await request.form()
         draft.keep_typed("identity", form)
         save_draft(request, draft)
-        mobile, reason = registration.check_mobile(registration.text(form, "mobile"))
+        mobile, reason = validators.check_mobile(validators.text(form, "mobile"))
         retry_at = None
         if reason is None and (retry_at := await lookup_allowed(request)):
             reason = "rate_limited"
@@ -370,7 +370,7 @@ class RegisterController(Controller):
             "errors": {field: message} if message else {},
             "reasons": {field: reason} if reason else {},
             "today": await request.app.state.clock.today(),
-            "earliest_birth_date": registration.EARLIEST_BIRTH_DATE,
+            "earliest_birth_date": validators.EARLIEST_BIRTH_DATE,
         })
 
     @get("/done", name="register_done", opt=PUBLIC)

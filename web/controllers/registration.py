@@ -14,6 +14,8 @@ URLs:
 Every form is a plain POST. Without JavaScript the finder's "Show the choices" button and the
 occupant rows' buttons post the whole form back and the page comes back with every value kept; htmx
 swaps only the finder or the rows. ID numbers travel only in POST bodies, never in URLs.
+Reading the posted forms (values, occupant rows) lives in registration_forms.py, the words in
+registration_messages.py.
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from web import i18n
 from web.guards import requires_platform
 from web.i18n import gettext as _
+from web.controllers.registration_forms import (
+    apply_row_action,
+    form_values,
+    occupants_from,
+    remove_row,
+    row_count,
+)
 from web.controllers.registration_messages import (
     DECLARANT_LABELS,
     KIND_TITLES,
@@ -45,76 +54,18 @@ from web.services.declarations import (
     DeclarationError,
     DeclarationInput,
     DeclarationRefused,
-    OccupantInput,
-    occupant_field,
 )
-from web.services.declarations.common import without_nul
 from web.services.identity import mask_id_number
 
 RESIDENT = {"access": "resident"}
 DECLARANTS = {"landlord": DeclarantKind.LANDLORD, "own-home": DeclarantKind.SELF, "assisted": DeclarantKind.ASSISTED}
 KINDS = {"move-in": DeclarationKind.MOVE_IN, "change": DeclarationKind.CHANGE, "move-out": DeclarationKind.MOVE_OUT}
 FINDER_FIELDS = ("district", "street", "building", "house_code", "house_search", "address_detail")
-MAX_VALUE_LENGTH = 300
-# Rows read from a posted form: a fourth person is refused with a message, not silently dropped.
-MAX_FORM_ROWS = 9
 NOTICE_KEY = "registration_notice"  # a one-time message for the next page
 SUBMITTED_KEY = "declaration_submitted"  # the id of the declaration just submitted
 DRAFT_KIND = "declaration"  # the checked form, holding the one-time submit token
 # Fields the check page does not carry back: its own buttons and token, and the CSRF field.
 NOT_CARRIED = frozenset({"confirm", "edit", "submit_token", "_csrf_token"})
-
-
-# --- reading forms ---------------------------------------------------------------------------------
-
-
-def form_values(form: Mapping[str, Any]) -> dict[str, str]:
-    """Every posted text field, clipped and without NUL bytes: a file, an absurdly long value or a
-    byte PostgreSQL refuses cannot reach the services."""
-    return {key: without_nul(value[:MAX_VALUE_LENGTH]) for key, value in form.items() if isinstance(value, str)}
-
-
-def row_count(values: Mapping[str, str]) -> int:
-    """How many occupant rows the form had: the highest row number among its fields."""
-    rows = [
-        row for row in range(1, MAX_FORM_ROWS + 1) if any(occupant_field(name, row) in values for name in OCCUPANT_FIELDS)
-    ]
-    return max(rows, default=0)
-
-
-def occupants_from(values: Mapping[str, str], rows: int) -> tuple[OccupantInput, ...]:
-    return tuple(
-        OccupantInput(row=row, **{name: values.get(occupant_field(name, row), "") for name in OCCUPANT_FIELDS})
-        for row in range(1, rows + 1)
-    )
-
-
-def remove_row(values: dict[str, str], removed: int, rows: int) -> dict[str, str]:
-    """The form without one person's row, the rows after it moved up (their values with them)."""
-    kept = {key: value for key, value in values.items() if not _is_row_field(key)}
-    new_row = 0
-    for row in range(1, rows + 1):
-        if row == removed:
-            continue
-        new_row += 1
-        for name in OCCUPANT_FIELDS:
-            if occupant_field(name, row) in values:
-                kept[occupant_field(name, new_row)] = values[occupant_field(name, row)]
-    return kept
-
-
-def _is_row_field(key: str) -> bool:
-    name, _, row = key.rpartition("_")
-    return name in OCCUPANT_FIELDS and row.isdigit()
-
-
-def apply_row_action(values: dict[str, str], rows: int, action: str) -> tuple[dict[str, str], int]:
-    """"add" a row (up to 3) or "remove-N"; anything else changes nothing."""
-    if action == "add":
-        return values, min(rows + 1, rules.MAX_OCCUPANTS_PER_DECLARATION)
-    if action.startswith("remove-") and action[7:].isdigit() and 1 <= int(action[7:]) <= rows and rows > 1:
-        return remove_row(values, int(action[7:]), rows), rows - 1
-    return values, rows
 
 
 # --- code lists in the visitor's language ----------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from web.models import Account, AuditEntry
-from web.services import audit, registration
+from web.services import audit, validators
 
 PAGE_SIZE = 50
 FIELDS = ("actor", "target_type", "target_id", "action", "date_from", "date_to")
@@ -100,7 +100,7 @@ async def find(filters: AuditFilters, *, limit: int = PAGE_SIZE) -> AuditPage:
     """One page of matching entries, newest first (call only when filters.errors is empty)."""
     actor_id = None
     if filters.form["actor"]:
-        actor = await Account.get_or_none(username=registration.normalize_username(filters.form["actor"]))
+        actor = await Account.get_or_none(username=validators.normalize_username(filters.form["actor"]))
         if actor is None:
             return AuditPage(rows=[], older_before=None, unknown_actor=True)
         actor_id = actor.id

@@ -23,7 +23,7 @@ from tortoise.transactions import in_transaction
 
 from web.adapters.sms import SmsDeliveryError, SmsGateway
 from web.models import AcceptancePoint, Account, AuditEntry, IdType, Person, Role, SmsCode, Unit
-from web.services import audit, messages, password_setup, registration, sms
+from web.services import audit, messages, password_setup, registration, sms, validators
 from web.services.clock import SHENZHEN
 from web.services.declarations.review import N_, in_default_language
 from web.services.identity import (
@@ -61,7 +61,7 @@ class CounterAccount:
 
 @dataclass(frozen=True)
 class Lookup:
-    """The accounts of the person with an ID number. `reason`: registration.check_id_number's codes,
+    """The accounts of the person with an ID number. `reason`: validators.check_id_number's codes,
     or not_found (no person with that number, or a person without an account: the same answer)."""
 
     id_number: str  # normalized, shown back in the form
@@ -91,7 +91,7 @@ def _counter_account(account: Account) -> CounterAccount:
 
 async def find_accounts(raw_id_number: str, *, today: date) -> Lookup:
     """The active personal and unit accounts of the person with this citizen ID number."""
-    number, reason = registration.check_id_number(raw_id_number, today=today, sex=None, birth_date=None)
+    number, reason = validators.check_id_number(raw_id_number, today=today, sex=None, birth_date=None)
     if reason:
         return Lookup(number, reason)
     person = await Person.get_or_none(id_type=IdType.RESIDENT_ID, id_number=number)
@@ -116,7 +116,7 @@ async def look_up(raw_id_number: str, *, staff: Account, today: date, ip: str) -
 
 
 def _digits(raw: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", registration.clip(raw)).split())
+    return "".join(unicodedata.normalize("NFKC", validators.clip(raw)).split())
 
 
 def check_confirmations(form: Mapping[str, str], account: CounterAccount) -> dict[str, str]:
@@ -204,11 +204,11 @@ class Opening:
 
 def unit_form(raw: Mapping[str, Any]) -> dict[str, str]:
     """The form as typed, cut to a sane length (shown back on error)."""
-    return {name: registration.clip(str(raw.get(name, "") or "")) for name in UNIT_FIELDS}
+    return {name: validators.clip(str(raw.get(name, "") or "")) for name in UNIT_FIELDS}
 
 
 def _squash(raw: str) -> str:
-    return " ".join(registration.clip(raw).split())
+    return " ".join(validators.clip(raw).split())
 
 
 def _text_reason(value: str, max_length: int) -> str | None:
@@ -223,7 +223,7 @@ def _text_reason(value: str, max_length: int) -> str | None:
 
 def check_phone(raw: str) -> tuple[str, str | None]:
     """A mobile (stored as 11 digits) or a landline (as typed, spaces squeezed): missing, format."""
-    text = _squash(unicodedata.normalize("NFKC", registration.clip(raw)))
+    text = _squash(unicodedata.normalize("NFKC", validators.clip(raw)))
     if not text:
         return "", "missing"
     mobile = normalize_mobile(text)
@@ -236,14 +236,14 @@ def check_phone(raw: str) -> tuple[str, str | None]:
 async def check_new_unit(raw: Mapping[str, str]) -> UnitCheck:
     """Reason codes: unit_name/address missing, too_long, characters; credit_code missing,
     check_credit_code's (length, format, checksum) or taken; contact_name/agent_name as
-    registration.check_name; contact_phone missing, format; agent_username as
-    registration.check_username or taken; agent_mobile missing, format; documents_checked missing."""
+    validators.check_name; contact_phone missing, format; agent_username as
+    validators.check_username or taken; agent_mobile missing, format; documents_checked missing."""
     check = UnitCheck()
     reasons: dict[str, str | None] = {}
     values = check.values
     values["unit_name"] = _squash(raw.get("unit_name", ""))
     reasons["unit_name"] = _text_reason(values["unit_name"], UNIT_NAME_MAX_LENGTH)
-    values["credit_code"] = normalize_credit_code(registration.clip(raw.get("credit_code", "")))
+    values["credit_code"] = normalize_credit_code(validators.clip(raw.get("credit_code", "")))
     reason = check_credit_code(values["credit_code"]) if values["credit_code"] else "missing"
     if reason is None and await Unit.exists(credit_code=values["credit_code"]):
         reason = "taken"
@@ -251,16 +251,16 @@ async def check_new_unit(raw: Mapping[str, str]) -> UnitCheck:
     values["address"] = _squash(raw.get("address", ""))
     reasons["address"] = _text_reason(values["address"], ADDRESS_MAX_LENGTH)
     for name in ("contact_name", "agent_name"):
-        values[name] = registration.normalize_name(raw.get(name, ""))
-        reasons[name] = registration.check_name(values[name])
+        values[name] = validators.normalize_name(raw.get(name, ""))
+        reasons[name] = validators.check_name(values[name])
     values["contact_phone"], reasons["contact_phone"] = check_phone(raw.get("contact_phone", ""))
-    values["agent_username"] = registration.normalize_username(raw.get("agent_username", ""))
-    reason = registration.check_username(values["agent_username"])
+    values["agent_username"] = validators.normalize_username(raw.get("agent_username", ""))
+    reason = validators.check_username(values["agent_username"])
     if reason is None:
         reason = await registration.username_reason(values["agent_username"])
     reasons["agent_username"] = reason
     # Agents may share a number with a personal account (registration.mobile_reason): no uniqueness.
-    values["agent_mobile"], reasons["agent_mobile"] = registration.check_mobile(raw.get("agent_mobile", ""))
+    values["agent_mobile"], reasons["agent_mobile"] = validators.check_mobile(raw.get("agent_mobile", ""))
     reasons["documents_checked"] = None if raw.get("documents_checked") else "missing"
     check.errors = {name: reason for name in UNIT_FIELDS if (reason := reasons.get(name))}
     return check

@@ -19,7 +19,7 @@ from web.models import (
     Person,
     Registration,
 )
-from web.services import declarations, registration, rules
+from web.services import declarations, rules, validators
 from web.services.identity import check_citizen_id, mask_id_number
 from web.services.residence import Continuity, Period, continuous_registration
 
@@ -199,13 +199,13 @@ class QueryAnswer:
 def check_query(name: str, id_type: str, id_number: str, *, today: date) -> QueryAnswer:
     """Validate the query form with the rules a declaration's occupant follows.
 
-    Reasons: name (registration.check_name: missing, too_long, characters); id_type missing;
+    Reasons: name (validators.check_name: missing, too_long, characters); id_type missing;
     id_number missing, check_citizen_id's reasons for an identity card, or invalid (another
     document's number is not 5-32 letters, digits and hyphens).
     """
     errors: dict[str, str] = {}
-    name = registration.normalize_name(name)
-    if reason := registration.check_name(name):
+    name = validators.normalize_name(name)
+    if reason := validators.check_name(name):
         errors["name"] = reason
     kind = IdType(id_type) if id_type in IdType._value2member_map_ else None
     if kind is None:

@@ -20,7 +20,7 @@ from litestar.stores.base import Store
 
 from web.adapters.sms import SmsGateway
 from web.models import Account
-from web.services import profile, ratelimit, registration, sms
+from web.services import profile, ratelimit, sms, validators
 
 PURPOSE = "password_setup"  # web/services/sms.py PURPOSES
 # The agent may set the password back at the office: a day, not the 5 minutes of a sign-in code.
@@ -65,15 +65,15 @@ async def set_first_password(raw: Mapping[str, str], *, now: datetime, secret: s
     The code is tried only when the new password is acceptable, so a weak password costs the
     agent none of the code's 5 tries. Success signs the account out everywhere (a fresh start).
     """
-    username = registration.normalize_username(raw.get("username", ""))
-    code, code_reason = registration.check_sms_code(raw.get("sms_code", ""))
-    password = str(raw.get("password", ""))[: registration.PASSWORD_MAX_LENGTH + 1]
+    username = validators.normalize_username(raw.get("username", ""))
+    code, code_reason = validators.check_sms_code(raw.get("sms_code", ""))
+    password = str(raw.get("password", ""))[: validators.PASSWORD_MAX_LENGTH + 1]
     account = await Account.get_or_none(username=username, is_active=True) if username else None
     reasons = {
         "username": None if username else "missing",
         "sms_code": code_reason,
         **profile.check_new_password(
-            password, str(raw.get("password_confirm", ""))[: registration.PASSWORD_MAX_LENGTH + 1],
+            password, str(raw.get("password_confirm", ""))[: validators.PASSWORD_MAX_LENGTH + 1],
             username=username, id_number=await profile.id_number_of(account) if account else "",
         ),
     }

@@ -16,11 +16,11 @@ from litestar.stores.base import Store
 from tortoise.exceptions import IntegrityError
 
 from web.models import Account, IdType, LoginEvent, Person, Sex
-from web.services import auth, passwords, ratelimit, registration, sms
+from web.services import auth, passwords, ratelimit, sms, validators
 from web.services.identity import normalize_id_number
 
 # --- Basic information ------------------------------------------------------------------------------
-# The fields and their checks are registration's (web/services/registration.py): one rule per value.
+# The fields are registration's, their checks web/services/validators.py's: one rule per value.
 
 DETAIL_FIELDS = ("name", "sex", "ethnicity", "birth_date", "id_number", "hukou_address")
 # 实名认证 fixes who the account belongs to: staff checked these against the ID card at the counter.
@@ -60,33 +60,33 @@ def check_details(raw: Mapping[str, str], *, editable: frozenset[str], id_type: 
     """Check the fields of `raw` that may be changed; the others are not even read."""
     checked: dict[str, tuple[object, str | None]] = {}  # field -> (cleaned value, reason)
     if "name" in editable:
-        name = registration.normalize_name(raw.get("name", ""))
-        checked["name"] = (name, registration.check_name(name))
+        name = validators.normalize_name(raw.get("name", ""))
+        checked["name"] = (name, validators.check_name(name))
     if "sex" in editable:
-        sex = registration.clip(raw.get("sex", ""))
-        reason = registration.check_sex(sex)
+        sex = validators.clip(raw.get("sex", ""))
+        reason = validators.check_sex(sex)
         checked["sex"] = (Sex(sex) if reason is None else sex, reason)
     if "ethnicity" in editable:
-        ethnicity = registration.clip(raw.get("ethnicity", ""))
-        checked["ethnicity"] = (ethnicity, registration.check_ethnicity(ethnicity))
+        ethnicity = validators.clip(raw.get("ethnicity", ""))
+        checked["ethnicity"] = (ethnicity, validators.check_ethnicity(ethnicity))
     if "birth_date" in editable:
-        checked["birth_date"] = registration.parse_birth_date(raw.get("birth_date", ""), today=today)
+        checked["birth_date"] = validators.parse_birth_date(raw.get("birth_date", ""), today=today)
     if "id_number" in editable:
         if id_type == IdType.RESIDENT_ID:
             # The number must agree with the sex and birth date given with it, as at registration.
             sex_value, birth_value = checked.get("sex", (None, None))[0], checked.get("birth_date", (None, None))[0]
-            checked["id_number"] = registration.check_id_number(
+            checked["id_number"] = validators.check_id_number(
                 raw.get("id_number", ""), today=today,
                 sex=sex_value if isinstance(sex_value, Sex) else None,
                 birth_date=birth_value if isinstance(birth_value, date) else None,
             )
         else:
             # Passports and travel permits: no checksum to test; the counter checked the document.
-            number = normalize_id_number(registration.clip(raw.get("id_number", "")))
+            number = normalize_id_number(validators.clip(raw.get("id_number", "")))
             checked["id_number"] = (number, None if number else "missing")
     if "hukou_address" in editable:
-        address = registration.normalize_hukou_address(raw.get("hukou_address", ""))
-        checked["hukou_address"] = (address, registration.check_hukou_address(address))
+        address = validators.normalize_hukou_address(raw.get("hukou_address", ""))
+        checked["hukou_address"] = (address, validators.check_hukou_address(address))
     errors = {name: reason for name, (_, reason) in checked.items() if reason}
     return DetailsCheck(values={name: value for name, (value, reason) in checked.items() if not reason},
                         errors=errors)
@@ -131,7 +131,7 @@ PASSWORD_FIELDS = ("current_password", "password", "password_confirm")
 @dataclass(frozen=True)
 class PasswordCheck:
     """Codes: current_password missing/wrong/too_many (until `retry_at`); password missing, same
-    (as the current one) or registration.check_password's; password_confirm missing/mismatch."""
+    (as the current one) or validators.check_password's; password_confirm missing/mismatch."""
 
     errors: dict[str, str] = field(default_factory=dict)
     retry_at: datetime | None = None
@@ -140,8 +140,8 @@ class PasswordCheck:
 def check_new_password(password: str, confirm: str, *, username: str, id_number: str) -> dict[str, str]:
     """The new password and its confirmation, under the registration policy (no hashing)."""
     reasons = {
-        "password": registration.check_password(password, username=username, id_number=id_number),
-        "password_confirm": registration.check_password_confirm(password, confirm),
+        "password": validators.check_password(password, username=username, id_number=id_number),
+        "password_confirm": validators.check_password_confirm(password, confirm),
     }
     return {name: reason for name, reason in reasons.items() if reason}
 
@@ -175,7 +175,7 @@ async def check_password_change(
 
 async def check_new_mobile(account: Account, raw: str) -> tuple[str | None, str | None]:
     """(the 11-digit number, None) or (None, reason): missing, format, same, taken."""
-    mobile, reason = registration.check_mobile(raw)
+    mobile, reason = validators.check_mobile(raw)
     if reason:
         return None, reason
     if mobile == account.mobile:
@@ -187,7 +187,7 @@ async def check_new_mobile(account: Account, raw: str) -> tuple[str | None, str 
 
 def normalize_code(raw: str) -> str | None:
     """The 6 digits of an SMS code as typed (full-width digits and spaces allowed), or None."""
-    code, reason = registration.check_sms_code(raw)
+    code, reason = validators.check_sms_code(raw)
     return None if reason else code
 
 
@@ -232,23 +232,23 @@ RESET_CONFIRM_MINUTES = 10
 
 
 def check_reset_identity(username: str, id_number: str, *, today: date) -> dict[str, str]:
-    """Codes: username missing; id_number as registration.check_id_number. No account is read."""
+    """Codes: username missing; id_number as validators.check_id_number. No account is read."""
     reasons = {
-        "username": None if registration.normalize_username(username) else "missing",
-        "id_number": registration.check_id_number(id_number, today=today, sex=None, birth_date=None)[1],
+        "username": None if validators.normalize_username(username) else "missing",
+        "id_number": validators.check_id_number(id_number, today=today, sex=None, birth_date=None)[1],
     }
     return {name: reason for name, reason in reasons.items() if reason}
 
 
 def reset_digest(secret: str, username: str, id_number: str) -> str:
     """Names a (username, ID number) pair in the session without keeping the ID number there."""
-    message = f"{registration.normalize_username(username)}\n{normalize_id_number(id_number)}".encode()
+    message = f"{validators.normalize_username(username)}\n{normalize_id_number(id_number)}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 async def find_reset_account(username: str, id_number: str) -> Account | None:
     """The active account of that username whose person has that ID number, else None."""
-    account = await Account.get_or_none(username=registration.normalize_username(username), is_active=True)
+    account = await Account.get_or_none(username=validators.normalize_username(username), is_active=True)
     if account is None or account.person_id is None:
         return None
     person = await Person.get_or_none(id=account.person_id)
@@ -261,7 +261,7 @@ async def reset_request_refused(
     store: Store, *, username: str, ip: str, now: datetime
 ) -> sms.SmsRefused | None:
     """The limits on asking for reset codes, the same for matching and non-matching details."""
-    user_key = hashlib.sha256(registration.normalize_username(username).encode()).hexdigest()[:32]
+    user_key = hashlib.sha256(validators.normalize_username(username).encode()).hexdigest()[:32]
     for key, limit in ((f"reset-ip:{ip}", RESET_REQUESTS_PER_IP_PER_HOUR),
                        (f"reset-user:{user_key}", RESET_REQUESTS_PER_USERNAME_PER_HOUR)):
         retry_at = await ratelimit.hit(store, key, limit=limit, window_seconds=3600, now=now)

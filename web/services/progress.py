@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from web.models import ApplicationEvent, ApplicationKind, ApplicationState, PermitApplication
-from web.services import registration, rules
+from web.services import rules, validators
 from web.services.clock import SHENZHEN
 from web.services.identity import check_citizen_id, normalize_id_number
 from web.services.working_days import add_working_days
@@ -169,12 +169,12 @@ def check_acceptance_number(raw: str) -> tuple[str, str | None]:
 def check_person_query(name: str, id_number: str, *, today: date) -> tuple[str, str, dict[str, str]]:
     """Normalized name and citizen ID number, and reason codes by field.
 
-    name: registration.check_name's reasons; id_number: missing, or check_citizen_id's reasons
+    name: validators.check_name's reasons; id_number: missing, or check_citizen_id's reasons
     (the residence permit is for citizens: the application always carries a citizen ID number).
     """
     errors: dict[str, str] = {}
-    name = registration.normalize_name(name)
-    if reason := registration.check_name(name):
+    name = validators.normalize_name(name)
+    if reason := validators.check_name(name):
         errors["name"] = reason
     number = normalize_id_number(id_number)
     if not number:

@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 from web.adapters.sms import SmsDeliveryError, SmsGateway
 from web.models import AcceptancePoint, Account, Role
-from web.services import audit, auth, password_setup, registration, sms
+from web.services import audit, auth, password_setup, sms, validators
 from web.services.passwords import hash_password
 
 PAGE_SIZE = 50
@@ -68,7 +68,7 @@ class CodeSent:
 
 
 def form_values(form: Mapping[str, Any]) -> dict[str, str]:
-    return {name: str(form.get(name, "") or "")[: registration.MAX_INPUT_LENGTH] for name in FIELDS}
+    return {name: str(form.get(name, "") or "")[: validators.MAX_INPUT_LENGTH] for name in FIELDS}
 
 
 async def point_choices() -> list[tuple[str, str]]:
@@ -105,17 +105,17 @@ async def _active_point(code: str) -> AcceptancePoint | None:
 
 
 async def check_new_staff(raw: Mapping[str, str]) -> StaffCheck:
-    """Reason codes: username as registration.check_username, or taken; mobile missing or format;
+    """Reason codes: username as validators.check_username, or taken; mobile missing or format;
     point missing (none chosen, or not an active point)."""
     result = StaffCheck()
-    username = registration.normalize_username(raw.get("username", ""))
-    reason = registration.check_username(username)
+    username = validators.normalize_username(raw.get("username", ""))
+    reason = validators.check_username(username)
     if reason is None and await Account.exists(username=username):
         reason = "taken"
     result.values["username"] = username
     if reason:
         result.errors["username"] = reason
-    mobile, reason = registration.check_mobile(raw.get("mobile", ""))
+    mobile, reason = validators.check_mobile(raw.get("mobile", ""))
     result.values["mobile"] = mobile
     if reason:
         result.errors["mobile"] = reason

@@ -1,7 +1,7 @@
 """The rules of each step of the application form; every problem is a reason code beside its field.
 
 The checks of values the registration and the profile also ask for are theirs (web/services/
-registration.py, profile.py, identity.py): one rule per kind of value.
+validators.py, profile.py, identity.py): one rule per kind of value.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import date
 
 from web.adapters.photos import PhotoRegistry
 from web.models import Account, Condition, IdType, Person
-from web.services import profile, registration, rules
+from web.services import profile, rules, validators
 from web.services.applications.common import (
     ANSWER_STEPS,
     FAMILY_FIELDS,
@@ -81,7 +81,7 @@ async def check_personal(
         id_type=person.id_type, id_number=number
     ).exclude(id=person.id).exists():
         reasons["id_number"] = "taken"  # someone else's number: the counter sorts it out, not the form
-    mobile, reasons["mobile"] = registration.check_mobile(raw["mobile"])
+    mobile, reasons["mobile"] = validators.check_mobile(raw["mobile"])
     answers["mobile"] = mobile if reasons["mobile"] is None else raw["mobile"]
     answers["education"] = raw["education"]
     reasons["education"] = None if raw["education"] in EDUCATION_CODES else "missing"
@@ -147,7 +147,7 @@ def family_rows(values: Mapping[str, Sequence[str]]) -> list[FamilyRow]:
 
 def check_family(rows: Sequence[FamilyRow], *, applicant_id_number: str, today: date) -> StepResult:
     """Step 4: the filled rows (blank ones are ignored). Codes, keyed family_<field>-<row>: name as
-    registration.check_name; relation "missing"; id_number "missing", "invalid" (GB 11643), "own"
+    validators.check_name; relation "missing"; id_number "missing", "invalid" (GB 11643), "own"
     (the applicant's own number), "duplicate"; and "family" "too_many" (over rules.MAX_CO_RESIDENTS)."""
     filled = [row for row in rows if not row.is_blank()]
     reasons: dict[str, str | None] = {}
@@ -157,14 +157,14 @@ def check_family(rows: Sequence[FamilyRow], *, applicant_id_number: str, today: 
     seen: set[str] = set()
     own = normalize_id_number(applicant_id_number)
     for row in filled:
-        name = registration.normalize_name(row.name)
-        reasons[family_field("family_name", row.row)] = registration.check_name(name)
+        name = validators.normalize_name(row.name)
+        reasons[family_field("family_name", row.row)] = validators.check_name(name)
         relation = row.relation if row.relation in RELATION_CODES else ""
         reasons[family_field("family_relation", row.row)] = None if relation else "missing"
         number = normalize_id_number(row.id_number)
         if not number:
             reason: str | None = "missing"
-        elif registration.check_id_number(number, today=today, sex=None, birth_date=None)[1]:
+        elif validators.check_id_number(number, today=today, sex=None, birth_date=None)[1]:
             reason = "invalid"
         elif number == own:
             reason = "own"

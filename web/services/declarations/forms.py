@@ -50,7 +50,7 @@ from web.services.declarations.common import (
     squash,
     without_nul,
 )
-from web.services.registration import check_hukou_address, check_name, normalize_name
+from web.services.validators import check_hukou_address, check_name, normalize_name
 
 # Passports and permits: letters and digits (a few issuers print a hyphen), 5-32 characters.
 _OTHER_ID_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{3,30}[A-Z0-9]")
