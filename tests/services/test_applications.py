@@ -308,6 +308,7 @@ async def test_submit_creates_the_application_its_family_and_its_event(db: None)
     assert [(r.name, r.relation) for r in await CoResident.filter(application_id=application.id)] == [("李娜", "spouse")]
     event = await ApplicationEvent.get(application_id=application.id)
     assert event.from_state is None and event.to_state == ApplicationState.SUBMITTED and event.action == "submit"
+    assert event.at == application.submitted_at  # the service clock's time, as every later event's
     assert not await Draft.exists(account_id=account.id)
 
 

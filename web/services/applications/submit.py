@@ -200,7 +200,9 @@ async def _create(
                 for row in draft.family:
                     await CoResident.create(application=application, name=row.name, relation=row.relation,
                                             id_number=row.id_number)
-                await ApplicationEvent.create(application=application, from_state=None,
+                # The service clock's time, as every later event has (application_flow): the
+                # timeline stays in order when /dev/clock has moved the date.
+                await ApplicationEvent.create(application=application, from_state=None, at=now,
                                               to_state=ApplicationState.SUBMITTED, action="submit", actor=who.account)
                 await audit.record(actor=who.account, action="application.submit", target_type="permit_application",
                                    target_id=application.id, subject_id=who.person.id,
