@@ -707,9 +707,9 @@ async def test_an_unknown_inline_check_is_not_found(client: AsyncTestClient) -> 
 async def test_availability_checks_are_rate_limited_per_network(
     client: AsyncTestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from web.services import registration
+    from web.services import account_lookup
 
-    monkeypatch.setattr(registration, "LOOKUPS_PER_IP", 3)
+    monkeypatch.setattr(account_lookup, "LOOKUPS_PER_IP", 3)
     answers = [await post(client, "/register/check/username", {"username": f"name{n}x"}, htmx=True)
                for n in range(4)]
     name_check = await post(client, "/register/check/name", {"name": "张伟"}, htmx=True)
@@ -723,10 +723,10 @@ async def test_availability_checks_are_rate_limited_per_network(
 async def test_step_submissions_count_towards_the_same_limit(
     client: AsyncTestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from web.services import registration
+    from web.services import account_lookup
 
     await answer_until(client, "username-password")
-    monkeypatch.setattr(registration, "LOOKUPS_PER_IP", 0)
+    monkeypatch.setattr(account_lookup, "LOOKUPS_PER_IP", 0)
 
     response = await post(client, "/register/username-password", CREDENTIALS)
 

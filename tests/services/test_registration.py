@@ -1,4 +1,4 @@
-"""Online registration (web/services/registration.py): who has an account, each step, the account."""
+"""Online registration (web/services/registration.py): the draft, each step, the account."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ async def code_accepted(mobile: str, code: str) -> None:
     """A verifier that takes any code: the SMS service has tests of its own (tests/services/test_sms.py)."""
 
 
-# --- who already has an account ---------------------------------------------------------------------
+# --- people and accounts known before registering ----------------------------------------------------
 
 
 async def make_person(id_number: str = ID_NUMBER, name: str = "张伟", **fields: Any) -> Person:
@@ -45,35 +45,6 @@ async def make_person(id_number: str = ID_NUMBER, name: str = "张伟", **fields
 async def make_account(username: str, *, person: Person | None = None, mobile: str = "13900000001",
                        role: Role = Role.RESIDENT) -> Account:
     return await Account.create(username=username, password_hash="x", role=role, mobile=mobile, person=person)
-
-
-async def test_a_username_is_taken_by_any_account(db: None) -> None:
-    await make_account("earlybird", role=Role.STAFF)
-
-    assert await registration.username_reason("earlybird") == "taken"
-    assert await registration.username_reason("latebird") is None
-
-
-async def test_an_id_number_with_an_account_is_taken(db: None) -> None:
-    await make_account("earlybird", person=await make_person())
-
-    assert await registration.id_number_reason(ID_NUMBER, "张伟") == "taken"
-    assert await registration.id_number_reason(make_id_number("440304", BIRTH_DATE, 125), "张伟") is None
-
-
-async def test_a_person_without_an_account_is_free_only_under_the_same_name(db: None) -> None:
-    await make_person()
-
-    assert await registration.id_number_reason(ID_NUMBER, "张伟") is None
-    assert await registration.id_number_reason(ID_NUMBER, "李娜") == "name_mismatch"
-
-
-async def test_a_mobile_is_taken_by_a_personal_account_only(db: None) -> None:
-    await make_account("resident1", mobile=MOBILE)
-    await make_account("staff1", mobile="13900000002", role=Role.STAFF)
-
-    assert await registration.mobile_reason(MOBILE) == "taken"
-    assert await registration.mobile_reason("13900000002") is None  # staff may register personally
 
 
 # --- the draft and its steps -------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from web import i18n
 from web.controllers.sms_widget import SmsState, client_ip, code_error, send_sms
 from web.i18n import gettext as _
-from web.services import identity, ratelimit, registration, rules, sms, validators
+from web.services import account_lookup, identity, ratelimit, registration, rules, sms, validators
 from web.services.clock import SHENZHEN
 from web.services.registration import STEP_FIELDS, STEPS, RegistrationDraft, StepInvalid
 
@@ -185,8 +185,8 @@ async def lookup_allowed(request: Request) -> datetime | None:
     return await ratelimit.hit(
         request.app.stores.get("ratelimit"),
         f"register-lookup:{client_ip(request)}",
-        limit=registration.LOOKUPS_PER_IP,
-        window_seconds=registration.LOOKUP_WINDOW_SECONDS,
+        limit=account_lookup.LOOKUPS_PER_IP,
+        window_seconds=account_lookup.LOOKUP_WINDOW_SECONDS,
         now=datetime.now(UTC),
     )
 
@@ -332,7 +332,7 @@ class RegisterController(Controller):
         if reason is None and (retry_at := await lookup_allowed(request)):
             reason = "rate_limited"
         if reason is None:
-            reason = await registration.mobile_reason(mobile)
+            reason = await account_lookup.mobile_reason(mobile)
         if reason is not None:
             # The message belongs beside the mobile field: htmx swaps the whole step, not the widget.
             response = await render_step(request, draft, "identity", values=shown_values(form, IDENTITY_FIELDS),
@@ -355,7 +355,7 @@ class RegisterController(Controller):
             raise NotFoundException()
         form = await request.form()
         retry_at = None
-        if field in registration.LOOKUP_FIELDS and (retry_at := await lookup_allowed(request)):
+        if field in account_lookup.LOOKUP_FIELDS and (retry_at := await lookup_allowed(request)):
             reason: str | None = "rate_limited"
         else:
             reason = await registration.check_field(

@@ -23,7 +23,7 @@ from tortoise.transactions import in_transaction
 
 from web.adapters.sms import SmsDeliveryError, SmsGateway
 from web.models import AcceptancePoint, Account, AuditEntry, IdType, Person, Role, SmsCode, Unit
-from web.services import audit, messages, password_setup, registration, sms, validators
+from web.services import account_lookup, audit, messages, password_setup, sms, validators
 from web.services.clock import SHENZHEN
 from web.services.declarations.review import N_, in_default_language
 from web.services.identity import (
@@ -257,9 +257,9 @@ async def check_new_unit(raw: Mapping[str, str]) -> UnitCheck:
     values["agent_username"] = validators.normalize_username(raw.get("agent_username", ""))
     reason = validators.check_username(values["agent_username"])
     if reason is None:
-        reason = await registration.username_reason(values["agent_username"])
+        reason = await account_lookup.username_reason(values["agent_username"])
     reasons["agent_username"] = reason
-    # Agents may share a number with a personal account (registration.mobile_reason): no uniqueness.
+    # Agents may share a number with a personal account (account_lookup.mobile_reason): no uniqueness.
     values["agent_mobile"], reasons["agent_mobile"] = validators.check_mobile(raw.get("agent_mobile", ""))
     reasons["documents_checked"] = None if raw.get("documents_checked") else "missing"
     check.errors = {name: reason for name in UNIT_FIELDS if (reason := reasons.get(name))}

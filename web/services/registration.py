@@ -2,9 +2,10 @@
 
 This module holds the wizard: the draft, its steps and the account they create. The rule for each
 single value (name, date of birth, ID number, mobile, username, password...) lives in
-web/services/validators.py; every check returns a reason code (None when the value is good), never
-a message: the controller translates. A step's answers live in a server-side draft
-(`RegistrationDraft`) until the last step creates the Person and the Account in one transaction.
+web/services/validators.py, whether an account already uses it in web/services/account_lookup.py;
+every check returns a reason code (None when the value is good), never a message: the controller
+translates. A step's answers live in a server-side draft (`RegistrationDraft`) until the last step
+creates the Person and the Account in one transaction.
 
 The password never sits in the draft: once the credentials step validates, the draft keeps only its
 argon2id hash, tied to the username and ID number it was checked against. The policy "must not
@@ -24,6 +25,7 @@ from tortoise.transactions import in_transaction
 
 from web.models import Account, IdType, Person, Role
 from web.services import passwords, sms
+from web.services.account_lookup import id_number_reason, mobile_reason, username_reason
 from web.services.validators import (
     check_account_type,
     check_agree,
@@ -57,12 +59,6 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
 FIELD_STEP = {name: step for step, names in STEP_FIELDS.items() for name in names}
 # Fields never kept in the draft nor shown back: secrets, and the one-time code.
 SECRET_FIELDS = frozenset({"password", "password_confirm", "sms_code"})
-# Fields whose check asks the database whether an account already uses the value.
-LOOKUP_FIELDS = frozenset({"username", "id_number", "mobile"})
-# Inline availability checks per network address (usernames, ID numbers and mobiles that already
-# have an account): enough for people registering behind one router, too slow to enumerate.
-LOOKUPS_PER_IP = 100
-LOOKUP_WINDOW_SECONDS = 600
 # Spends an SMS code sent to a mobile (sms.verify_code with purpose "register"), or raises sms.CodeRejected.
 CodeVerifier = Callable[[str, str], Awaitable[None]]
 
@@ -147,31 +143,6 @@ class RegistrationDraft:
         for name in STEP_FIELDS[step]:
             if name not in SECRET_FIELDS:
                 self.answers[name] = clip(text(form, name))
-
-
-# --- who already has an account --------------------------------------------------------------------
-
-
-async def username_reason(username: str) -> str | None:
-    return "taken" if await Account.exists(username=username) else None
-
-
-async def id_number_reason(number: str, name: str) -> str | None:
-    """taken: an account already belongs to this ID number; name_mismatch: a person with this ID
-    number is known (a unit declared or applied for them) under another name."""
-    person = await Person.get_or_none(id_type=IdType.RESIDENT_ID, id_number=number)
-    if person is None:
-        return None
-    if await Account.exists(person_id=person.id):
-        return "taken"
-    if name and person.name != name:
-        return "name_mismatch"
-    return None
-
-
-async def mobile_reason(mobile: str) -> str | None:
-    """taken: one personal account per mobile number (staff and unit agents may keep theirs)."""
-    return "taken" if await Account.exists(mobile=mobile, role=Role.RESIDENT) else None
 
 
 # --- the steps ---------------------------------------------------------------------------------------
