@@ -75,6 +75,19 @@ def _progress_page(
     })
 
 
+async def _too_many_queries(request: Request, kind: str, *, limit: int, window_seconds: int) -> str | None:
+    """The refusal when this network address has asked `kind` too often, else None. Public queries
+    answer about other people, so they are counted per address (a security limit: the real clock)."""
+    retry_at = await ratelimit.hit(
+        request.app.stores.get("ratelimit"), f"{kind}:{client_ip(request)}",
+        limit=limit, window_seconds=window_seconds, now=datetime.now(UTC),
+    )
+    if retry_at is None:
+        return None
+    return _("Too many queries from your network. Try again after %(time)s.") % {
+        "time": retry_at.astimezone(SHENZHEN).strftime("%H:%M")}
+
+
 class PublicController(Controller):
     path = "/"
 
@@ -103,14 +116,9 @@ class PublicController(Controller):
             errors = {name: _query_message(name, query.errors[name]) for name in QUERY_FIELDS
                       if query.errors and name in query.errors}
             return _query_page(values, errors=errors, status_code=400)
-        now = datetime.now(UTC)  # a security limit: the real clock
-        retry_at = await ratelimit.hit(
-            request.app.stores.get("ratelimit"), f"registration-query:{client_ip(request)}",
-            limit=my_registrations.QUERIES_PER_IP, window_seconds=my_registrations.QUERY_WINDOW_SECONDS, now=now,
-        )
-        if retry_at is not None:
-            refused = _("Too many queries from your network. Try again after %(time)s.") % {
-                "time": retry_at.astimezone(SHENZHEN).strftime("%H:%M")}
+        refused = await _too_many_queries(request, "registration-query", limit=my_registrations.QUERIES_PER_IP,
+                                          window_seconds=my_registrations.QUERY_WINDOW_SECONDS)
+        if refused:
             return _query_page(values, refused=refused, status_code=429)
         registered = await my_registrations.has_current_registration(
             name=query.name, id_type=query.id_type, id_number=query.id_number)
@@ -139,14 +147,9 @@ class PublicController(Controller):
         if reasons:
             errors = {field: _progress_message(field, reason) for field, reason in reasons.items()}
             return _progress_page(values, errors=errors, status_code=400)
-        now = datetime.now(UTC)  # a security limit: the real clock
-        retry_at = await ratelimit.hit(
-            request.app.stores.get("ratelimit"), f"progress-query:{client_ip(request)}",
-            limit=progress.QUERIES_PER_IP, window_seconds=progress.QUERY_WINDOW_SECONDS, now=now,
-        )
-        if retry_at is not None:
-            refused = _("Too many queries from your network. Try again after %(time)s.") % {
-                "time": retry_at.astimezone(SHENZHEN).strftime("%H:%M")}
+        refused = await _too_many_queries(request, "progress-query", limit=progress.QUERIES_PER_IP,
+                                          window_seconds=progress.QUERY_WINDOW_SECONDS)
+        if refused:
             return _progress_page(values, refused=refused, status_code=429)
         result = await progress.public_status(**query, today=today)
         return _progress_page(values, result=result, searched=True)
