@@ -7,7 +7,6 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
-from web.controllers import staff_applications
 from web.i18n import code_options
 from web.services import dashboard, my_registrations, rules, staff_queue
 from web.services.permit_home import permit_home
@@ -42,7 +41,6 @@ class DashboardController(Controller):
             # 受理点工作台: the point's open permit applications by state, overdue ones apart.
             today = await request.app.state.clock.today()
             context["application_counts"] = await staff_queue.counts(summary.point.id, today=today)
-            context["application_views"] = staff_applications.view_names()
         return Template(HOMES[(account.role, platform)], context=context)
 
     @get("/registrations/{registration_id:int}/receipt", name="registration_receipt", opt={"access": "resident"})

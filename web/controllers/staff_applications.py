@@ -51,19 +51,6 @@ def labels() -> dict[str, Any]:
     }
 
 
-def view_names() -> dict[str, str]:
-    """The queue's tabs (staff_queue.VIEWS), in order."""
-    return {
-        staff_queue.OPEN: _("All open"),
-        staff_queue.OVERDUE: _("Past their time limit"),
-        "submitted": _("Submitted, waiting for acceptance"),
-        "accepted": _("Accepted"),
-        "under_review": _("Under review"),
-        "approved": _("Approved, awaiting payment or in production"),
-        "ready_for_collection": _("Ready for collection"),
-    }
-
-
 def _confirmation_message(field: str) -> str:
     if field == application_flow.RECEIPT_CONFIRMATION:
         return _("Enter the acceptance number printed on the applicant's receipt: it must match this application")
@@ -128,7 +115,7 @@ class StaffApplicationsController(Controller):
         """A tab of the queue (?state=, default: all open, overdue first), one keyset page (?after=)."""
         point = await _point(request)
         view = tab if tab in staff_queue.VIEWS else staff_queue.DEFAULT_VIEW
-        context: dict[str, Any] = {"point": point, "view": view, "views": view_names(), "search": None,
+        context: dict[str, Any] = {"point": point, "view": view, "search": None,
                                    "form": {"q": ""}, "errors": {}, **labels()}
         if point is not None:
             today = await request.app.state.clock.today()
@@ -151,7 +138,7 @@ class StaffApplicationsController(Controller):
         result = await staff_queue.search(point.id, term, today=today)
         errors = {} if result.term_kind else {"q": _("Enter an acceptance number, an ID number or a name")}
         return Template("staff/applications.html", status_code=400 if errors else 200, context={
-            "point": point, "view": None, "views": view_names(), "search": result, "form": {"q": term},
+            "point": point, "view": None, "search": result, "form": {"q": term},
             "errors": errors, "counts": await staff_queue.counts(point.id, today=today), **labels(),
         })
 
